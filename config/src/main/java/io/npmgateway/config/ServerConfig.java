@@ -1,0 +1,35 @@
+package io.npmgateway.config;
+
+import java.time.Duration;
+
+/**
+ * Where the gateway listens and the URL clients use to reach it.
+ *
+ * @param bind        address to listen on
+ * @param port        port to listen on; 0 picks a free one (tests)
+ * @param publicUrl   the base URL written into rewritten tarball URLs, with any path prefix; {@code null} means
+ *                    "derive it from the listening address". Never taken from a request's Host header.
+ * @param idleTimeout a connection with no traffic for this long is closed (slow clients, idle keep-alives)
+ * @param maxHeaderBytes the largest request head accepted; larger gets 431
+ */
+public record ServerConfig(String bind, int port, String publicUrl, Duration idleTimeout, int maxHeaderBytes) {
+
+    public static final String DEFAULT_BIND = "127.0.0.1";
+    public static final int DEFAULT_PORT = 4873;
+
+    public static ServerConfig defaults() {
+        return new ServerConfig(DEFAULT_BIND, DEFAULT_PORT, null, Duration.ofSeconds(60), 16 * 1024);
+    }
+
+    public ServerConfig withBind(String newBind) {
+        return new ServerConfig(newBind, port, publicUrl, idleTimeout, maxHeaderBytes);
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(bind, newPort, publicUrl, idleTimeout, maxHeaderBytes);
+    }
+
+    public ServerConfig withPublicUrl(String newPublicUrl) {
+        return new ServerConfig(bind, port, newPublicUrl, idleTimeout, maxHeaderBytes);
+    }
+}

@@ -1,0 +1,178 @@
+package io.npmgateway;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.npmgateway.config.GatewayConfig;
+import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.npm.PackumentRewriter;
+import io.npmgateway.packument.PackumentService;
+import io.npmgateway.server.GatewayServer;
+import io.npmgateway.storage.GatewayStore;
+import io.npmgateway.storage.StoreOptions;
+import io.npmgateway.tarball.TarballService;
+import io.npmgateway.upstream.NettyUpstreamTransport;
+import io.npmgateway.upstream.Upstream;
+import io.npmgateway.upstream.UpstreamChain;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The composition root: builds every part of a running gateway from its configuration, in dependency order
+ * (store, event loops, upstream client and chain, caches, server), and takes them down in reverse. The command
+ * line and the tests both start gateways through {@link #start(GatewayConfig)}.
+ */
+public final class Gateway implements AutoCloseable {
+    private final GatewayStore store;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final NettyUpstreamTransport transport;
+    private final ExecutorService workPool;
+    private final GatewayServer server;
+    private final String publicUrl;
+
+    private Gateway(GatewayStore store, EventLoopGroup bossGroup, EventLoopGroup workerGroup,
+            NettyUpstreamTransport transport, ExecutorService workPool, GatewayServer server, String publicUrl) {
+        this.store = store;
+        this.bossGroup = bossGroup;
+        this.workerGroup = workerGroup;
+        this.transport = transport;
+        this.workPool = workPool;
+        this.server = server;
+        this.publicUrl = publicUrl;
+    }
+
+    public static Gateway start(GatewayConfig config) {
+        if (config.upstreams().isEmpty()) {
+            throw new IllegalArgumentException("no upstream configured");
+        }
+        GatewayStore store = GatewayStore.open(new StoreOptions(config.dataDir(), config.storage().maxBytes()));
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
+        Class<? extends Channel> clientChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, threads("npm-gateway-accept"), io);
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, threads("npm-gateway-io"), io);
+        ExecutorService work = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                threads("npm-gateway-work"));
+        NettyUpstreamTransport transport = new NettyUpstreamTransport(workers, clientChannel);
+        try {
+            List<Upstream> upstreams = new ArrayList<>();
+            for (UpstreamConfig u : config.upstreams()) {
+                upstreams.add(new Upstream(u, transport));
+            }
+            UpstreamChain chain = new UpstreamChain(upstreams);
+            // The public URL is needed before the first rewrite; with port 0 it is known only after binding.
+            PublicUrlHolder holder = new PublicUrlHolder(config.server().publicUrl());
+            PackumentService packuments = new PackumentService(chain, holder::rewriter, config.cache(),
+                    Clock.systemUTC(), work);
+            TarballService tarballs = new TarballService(store.tarballs(), packuments, chain, work);
+            GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
+                    serverChannel, packuments, tarballs);
+            String publicUrl = holder.bind(server.localAddress());
+            return new Gateway(store, boss, workers, transport, work, server, publicUrl);
+        } catch (RuntimeException e) {
+            transport.close();
+            shutdown(boss, workers, work);
+            store.close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress localAddress() {
+        return server.localAddress();
+    }
+
+    /** The registry URL clients configure: {@code npm config set registry <this>}. */
+    public String publicUrl() {
+        return publicUrl;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        transport.close();
+        shutdown(bossGroup, workerGroup, workPool);
+        store.close();
+    }
+
+    private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService work) {
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        work.shutdown();
+        try {
+            work.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * The gateway's public base URL: configured, or derived from the bound address once the port is known. The
+     * rewriter reads it lazily so it can be created before binding.
+     */
+    private static final class PublicUrlHolder {
+        private final String configured;
+        private volatile PackumentRewriter rewriter;
+
+        PublicUrlHolder(String configured) {
+            this.configured = configured;
+            if (configured != null) {
+                rewriter = new PackumentRewriter(configured);
+            }
+        }
+
+        String basePath() {
+            return configured == null ? "/" : URI.create(configured).getRawPath();
+        }
+
+        PackumentRewriter rewriter() {
+            PackumentRewriter r = rewriter;
+            if (r == null) {
+                throw new IllegalStateException("the public URL is not known before the server is bound");
+            }
+            return r;
+        }
+
+        String bind(InetSocketAddress address) {
+            if (configured != null) {
+                return configured;
+            }
+            String host = address.getAddress().isAnyLocalAddress() ? "localhost"
+                    : address.getAddress().getHostAddress();
+            if (host.indexOf(':') >= 0) {
+                host = "[" + host + "]";
+            }
+            String url = "http://" + host + ":" + address.getPort() + "/";
+            rewriter = new PackumentRewriter(url);
+            return url;
+        }
+    }
+}

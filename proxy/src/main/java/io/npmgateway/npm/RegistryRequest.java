@@ -1,0 +1,45 @@
+package io.npmgateway.npm;
+
+/**
+ * What a client asked the registry for, decided from the request path alone. The router produces exactly one
+ * of these for every path it accepts; everything after it (cache, upstream chain, response) is chosen by the
+ * variant, never by looking at the raw path again.
+ */
+public sealed interface RegistryRequest {
+
+    /** {@code GET /}: the registry root, answered with an empty JSON object. */
+    record Root() implements RegistryRequest {
+    }
+
+    /** {@code GET /-/ping}: npm ping and npm doctor. */
+    record Ping() implements RegistryRequest {
+    }
+
+    /** {@code GET /-/health}: liveness. */
+    record Health() implements RegistryRequest {
+    }
+
+    /** {@code GET /<name>}: the packument, full or abbreviated by {@code Accept}. */
+    record Packument(PackageName name) implements RegistryRequest {
+    }
+
+    /** {@code GET /<name>/<version-or-tag>}: one version's manifest. */
+    record Version(PackageName name, String selector) implements RegistryRequest {
+    }
+
+    /** {@code GET /-/package/<name>/dist-tags}: the dist-tags object. */
+    record DistTags(PackageName name) implements RegistryRequest {
+    }
+
+    /** {@code GET /<name>/-/<file>.tgz}: a tarball, by the file name the packument gave. */
+    record Tarball(PackageName name, String fileName) implements RegistryRequest {
+        /** The key the tarball store files it under: independent of how the client spelled the name. */
+        public String storeKey() {
+            return name + "/-/" + fileName;
+        }
+    }
+
+    /** A {@code /-/...} route the gateway does not serve. */
+    record UnknownMeta(String path) implements RegistryRequest {
+    }
+}

@@ -1,0 +1,158 @@
+package io.npmgateway.packument;
+
+import io.npmgateway.npm.PackumentRepresentation;
+import io.npmgateway.npm.RewrittenPackument;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * A packument as the gateway serves it: the rewritten full and abbreviated documents, their gzip encodings and
+ * ETags, computed once when the document arrives, so that a cache hit is a lookup and a write of stored bytes.
+ * Version manifests and the dist-tags object are derived on first use and kept with the document.
+ */
+public final class CachedPackument {
+    private final RewrittenPackument document;
+    private final Encoded full;
+    private final Encoded abbreviated;
+    private final String lastModifiedHttp;
+    private final String upstreamId;
+    private final String upstreamEtag;
+    private final String upstreamLastModified;
+    private final long fetchedAtMillis;
+    private final Map<String, Optional<byte[]>> versionManifests;
+
+    private CachedPackument(RewrittenPackument document, Encoded full, Encoded abbreviated, String lastModifiedHttp,
+            String upstreamId, String upstreamEtag, String upstreamLastModified, long fetchedAtMillis,
+            Map<String, Optional<byte[]>> versionManifests) {
+        this.document = document;
+        this.full = full;
+        this.abbreviated = abbreviated;
+        this.lastModifiedHttp = lastModifiedHttp;
+        this.upstreamId = upstreamId;
+        this.upstreamEtag = upstreamEtag;
+        this.upstreamLastModified = upstreamLastModified;
+        this.fetchedAtMillis = fetchedAtMillis;
+        this.versionManifests = versionManifests;
+    }
+
+    /** Encodes a freshly rewritten document: the expensive part, run once per upstream fetch, off the event loop. */
+    public static CachedPackument encode(RewrittenPackument document, String upstreamId, String upstreamEtag,
+            String upstreamLastModified, long fetchedAtMillis) {
+        return new CachedPackument(document, Encoded.of(document.full()), Encoded.of(document.abbreviated()),
+                httpDate(document.modified()), upstreamId, upstreamEtag, upstreamLastModified, fetchedAtMillis,
+                new ConcurrentHashMap<>());
+    }
+
+    /** The same document, confirmed current by its upstream at {@code nowMillis}. */
+    public CachedPackument renewed(long nowMillis, String newEtag, String newLastModified) {
+        return new CachedPackument(document, full, abbreviated, lastModifiedHttp, upstreamId,
+                newEtag != null ? newEtag : upstreamEtag,
+                newLastModified != null ? newLastModified : upstreamLastModified, nowMillis, versionManifests);
+    }
+
+    public RewrittenPackument document() {
+        return document;
+    }
+
+    public String upstreamId() {
+        return upstreamId;
+    }
+
+    public String upstreamEtag() {
+        return upstreamEtag;
+    }
+
+    public String upstreamLastModified() {
+        return upstreamLastModified;
+    }
+
+    public long fetchedAtMillis() {
+        return fetchedAtMillis;
+    }
+
+    /** {@code Last-Modified} for responses: the document's {@code time.modified}, or null. */
+    public String lastModifiedHttp() {
+        return lastModifiedHttp;
+    }
+
+    public byte[] body(PackumentRepresentation representation, boolean gzip) {
+        Encoded e = encoded(representation);
+        return gzip ? e.gzip() : e.identity();
+    }
+
+    /** A strong ETag over the representation's identity bytes, shared by its gzip encoding. */
+    public String etag(PackumentRepresentation representation) {
+        return encoded(representation).etag();
+    }
+
+    /** The manifest of one version, from the rewritten full document; derived once, then kept. */
+    public Optional<byte[]> versionManifest(String version) {
+        return versionManifests.computeIfAbsent(version,
+                v -> io.npmgateway.npm.VersionManifests.find(document.full(), v));
+    }
+
+    /** Bytes this entry holds in memory, for the cache's weigher. */
+    public int weight() {
+        long w = (long) full.identity().length + full.gzip().length + abbreviated.identity().length
+                + abbreviated.gzip().length + 1024;
+        return (int) Math.min(Integer.MAX_VALUE, w);
+    }
+
+    private Encoded encoded(PackumentRepresentation representation) {
+        return representation == PackumentRepresentation.ABBREVIATED ? abbreviated : full;
+    }
+
+    private static String httpDate(String isoTimestamp) {
+        if (isoTimestamp == null) {
+            return null;
+        }
+        try {
+            return DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.parse(isoTimestamp).atOffset(ZoneOffset.UTC));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** One representation's bytes: identity, gzip and the ETag. */
+    private record Encoded(byte[] identity, byte[] gzip, String etag) {
+        static Encoded of(byte[] identity) {
+            return new Encoded(identity, gzip(identity), etag(identity));
+        }
+
+        private static byte[] gzip(byte[] data) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 6));
+            // Level 6 costs about 2x level 1 but makes the bytes sent to every client ~15% smaller; paid once.
+            try (GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024) {
+                {
+                    def.setLevel(data.length > 8 * 1024 * 1024 ? Deflater.BEST_SPEED : 6);
+                }
+            }) {
+                gz.write(data);
+            } catch (IOException e) {
+                throw new IllegalStateException("gzip to memory failed", e);
+            }
+            return out.toByteArray();
+        }
+
+        private static String etag(byte[] data) {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] digest = md.digest(data);
+                return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.npmgateway.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request and its one response, as the routes see it: what was asked (method, headers), and ways to answer
+ * (a JSON error, whole bytes, or a streamed body). Exactly one answer is sent; the connection's handler is told
+ * when it has been written so it can take the next request on that connection.
+ */
+public final class Exchange {
+    private final ChannelHandlerContext ctx;
+    private final HttpRequest request;
+    private final boolean keepAlive;
+    private final Runnable onFinished;
+    private final AtomicBoolean answered = new AtomicBoolean();
+    private final long startNanos = System.nanoTime();
+
+    Exchange(ChannelHandlerContext ctx, HttpRequest request, Runnable onFinished) {
+        this.ctx = ctx;
+        this.request = request;
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+        this.onFinished = onFinished;
+    }
+
+    public HttpRequest request() {
+        return request;
+    }
+
+    public boolean isHead() {
+        return request.method().equals(HttpMethod.HEAD);
+    }
+
+    public String header(CharSequence name) {
+        return request.headers().get(name);
+    }
+
+    public ChannelHandlerContext context() {
+        return ctx;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** Whether the client accepts a gzip body (a q=0 entry refuses it). */
+    public boolean acceptsGzip() {
+        String value = request.headers().get(HttpHeaderNames.ACCEPT_ENCODING);
+        if (value == null) {
+            return false;
+        }
+        for (String part : value.split(",")) {
+            String[] pieces = part.trim().split(";");
+            if (pieces[0].trim().equalsIgnoreCase("gzip")) {
+                for (int i = 1; i < pieces.length; i++) {
+                    String p = pieces[i].trim();
+                    if (p.startsWith("q=") || p.startsWith("Q=")) {
+                        try {
+                            return Double.parseDouble(p.substring(2)) > 0;
+                        } catch (NumberFormatException e) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Answers with {@code {"error": message}}. */
+    public void error(HttpResponseStatus status, String message) {
+        error(status, message, null);
+    }
+
+    public void error(HttpResponseStatus status, String message, HttpHeaders extraHeaders) {
+        byte[] body = Json.errorBody(message);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(body));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (extraHeaders != null) {
+            response.headers().add(extraHeaders);
+        }
+        send(response, body.length);
+    }
+
+    /** Answers with whole bytes; for HEAD, the same headers and no body. */
+    public void bytes(HttpResponseStatus status, HttpHeaders headers, byte[] body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        response.headers().set(headers);
+        send(response, body.length);
+    }
+
+    public void json(HttpResponseStatus status, String json) {
+        HttpHeaders headers = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        bytes(status, headers, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A response with no body (304). */
+    public void empty(HttpResponseStatus status, HttpHeaders headers) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+        response.headers().set(headers);
+        if (!claim()) {
+            return;
+        }
+        setConnection(response);
+        finish(ctx.writeAndFlush(response));
+    }
+
+    private void send(FullHttpResponse response, long contentLength) {
+        if (!claim()) {
+            response.release();
+            return;
+        }
+        HttpUtil.setContentLength(response, contentLength);
+        setConnection(response);
+        finish(ctx.writeAndFlush(response));
+    }
+
+    /**
+     * Starts a streamed response: writes the head now; the caller writes the body with {@link #context()} and
+     * calls {@link #endStream(ChannelFuture)} with the future of the last write, or {@link #abort()}.
+     *
+     * @return false when a response was already sent
+     */
+    public boolean startStream(HttpResponseStatus status, HttpHeaders headers, long contentLength) {
+        if (!claim()) {
+            return false;
+        }
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        response.headers().set(headers);
+        if (contentLength >= 0) {
+            HttpUtil.setContentLength(response, contentLength);
+        } else {
+            HttpUtil.setTransferEncodingChunked(response, true);
+        }
+        setConnection(response);
+        ctx.write(response);
+        return true;
+    }
+
+    /** The body of a streamed response has been written up to its last piece. */
+    public void endStream(ChannelFuture lastWrite) {
+        finish(lastWrite);
+    }
+
+    /** Writes the end of a streamed HEAD response or an empty body. */
+    public void endStreamEmpty() {
+        finish(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+    }
+
+    /**
+     * Ends a streamed response that cannot be completed (the upstream failed mid-body): the connection is
+     * closed so the client sees a truncated body and retries, rather than a short body it would trust.
+     */
+    public void abort() {
+        answered.set(true);
+        ctx.close();
+    }
+
+    public boolean isAnswered() {
+        return answered.get();
+    }
+
+    private boolean claim() {
+        return answered.compareAndSet(false, true);
+    }
+
+    private void setConnection(HttpResponse response) {
+        if (keepAlive) {
+            if (!request.protocolVersion().isKeepAliveDefault()) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        } else {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+    }
+
+    private void finish(ChannelFuture lastWrite) {
+        if (!keepAlive) {
+            lastWrite.addListener(ChannelFutureListener.CLOSE);
+        }
+        lastWrite.addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            }
+            onFinished.run();
+        });
+    }
+
+    static ByteBuf utf8(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+    }
+}

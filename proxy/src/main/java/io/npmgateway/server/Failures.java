@@ -1,0 +1,43 @@
+package io.npmgateway.server;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.npmgateway.npm.InvalidRequestException;
+import io.npmgateway.upstream.UpstreamException;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns whatever went wrong while answering into the one JSON error the client gets: its fault (400), the
+ * upstream's (502, or 504 for a timeout, naming the upstream and the package), or ours (500, logged with the
+ * stack trace here and never sent to the client).
+ */
+final class Failures {
+    private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
+
+    private Failures() {
+    }
+
+    static void respond(Exchange exchange, Throwable error, String subject) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof InvalidRequestException) {
+            exchange.error(HttpResponseStatus.BAD_REQUEST, cause.getMessage());
+        } else if (cause instanceof UpstreamException) {
+            UpstreamException u = (UpstreamException) cause;
+            exchange.error(u.isTimeout() ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+                    u.getMessage() + " (while fetching " + subject + ")");
+        } else {
+            LOG.error("internal error while serving {}", subject, cause);
+            exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "internal error in the gateway while serving " + subject + "; see the gateway log");
+        }
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

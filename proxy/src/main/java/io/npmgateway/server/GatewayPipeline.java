@@ -1,0 +1,51 @@
+package io.npmgateway.server;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.npmgateway.config.ServerConfig;
+import io.npmgateway.npm.RequestPathParser;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client connection pipeline, in the order bytes flow through it. This class is the table of contents of
+ * the server: every handler a request passes is added here and nowhere else.
+ */
+final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
+    /** Largest request line (method, path, version) accepted; longer gets 414. */
+    static final int MAX_INITIAL_LINE = 8192;
+    /** Largest request body accepted on the read routes served so far. */
+    static final int MAX_REQUEST_BODY = 64 * 1024;
+
+    private final ServerConfig config;
+    private final RequestPathParser paths;
+    private final Routes routes;
+
+    GatewayPipeline(ServerConfig config, RequestPathParser paths, Routes routes) {
+        this.config = config;
+        this.paths = paths;
+        this.routes = routes;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        // 1. Close connections that send or receive nothing for too long (idle keep-alives, slowloris).
+        p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        // 2. HTTP/1.1 framing, with hard limits on the request line and headers (431/414 on excess).
+        p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, config.maxHeaderBytes(), 64 * 1024));
+        // 3. Connection: keep-alive / close bookkeeping.
+        p.addLast("keep-alive", new HttpServerKeepAliveHandler());
+        // 4. Whole requests (read routes carry no body; excess gets 413).
+        p.addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BODY, true));
+        // 5. Streamed bodies (tarballs) written only as fast as the client reads them.
+        p.addLast("stream", new ChunkedWriteHandler());
+        // 6. Route to the registry's answers.
+        p.addLast("registry", new RegistryHandler(paths, routes));
+    }
+}

@@ -1,0 +1,123 @@
+package io.npmgateway.server;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.npmgateway.npm.PackageName;
+import io.npmgateway.npm.PackumentRepresentation;
+import io.npmgateway.packument.CacheOutcome;
+import io.npmgateway.packument.CachedPackument;
+import io.npmgateway.packument.PackumentLookup;
+import io.npmgateway.packument.PackumentService;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The metadata routes: the packument (full or abbreviated, gzip or not, with ETag and 304), one version's
+ * manifest, and the dist-tags object. Each is answered from a {@link CachedPackument}: stored bytes, no JSON work.
+ */
+final class PackumentRoutes {
+    static final String CACHE_HEADER = "X-Npm-Gateway-Cache";
+    private static final String VARY = "Accept, Accept-Encoding";
+    private static final String CACHE_CONTROL = "public, max-age=300";
+
+    private final PackumentService service;
+
+    PackumentRoutes(PackumentService service) {
+        this.service = service;
+    }
+
+    void packument(Exchange ex, PackageName name) {
+        service.lookup(name).whenComplete((lookup, error) -> {
+            if (error != null) {
+                Failures.respond(ex, error, "the packument of " + name);
+            } else if (lookup instanceof PackumentLookup.NotFound) {
+                ex.error(HttpResponseStatus.NOT_FOUND, "package " + name + " not found in any upstream");
+            } else {
+                PackumentLookup.Found found = (PackumentLookup.Found) lookup;
+                sendPackument(ex, found.packument(), found.outcome());
+            }
+        });
+    }
+
+    private void sendPackument(Exchange ex, CachedPackument p, CacheOutcome outcome) {
+        PackumentRepresentation representation = PackumentRepresentation.negotiate(ex.header(HttpHeaderNames.ACCEPT));
+        String etag = p.etag(representation);
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.ETAG, etag);
+        headers.set(HttpHeaderNames.VARY, VARY);
+        headers.set(HttpHeaderNames.CACHE_CONTROL, CACHE_CONTROL);
+        if (p.lastModifiedHttp() != null) {
+            headers.set(HttpHeaderNames.LAST_MODIFIED, p.lastModifiedHttp());
+        }
+        headers.set(CACHE_HEADER, outcome.label());
+        if (EntityTags.matches(ex.header(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            ex.empty(HttpResponseStatus.NOT_MODIFIED, headers);
+            return;
+        }
+        boolean gzip = ex.acceptsGzip();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, representation.contentType());
+        if (gzip) {
+            headers.set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+        }
+        ex.bytes(HttpResponseStatus.OK, headers, p.body(representation, gzip));
+    }
+
+    void version(Exchange ex, PackageName name, String selector) {
+        withVersion(name, selector).whenComplete((manifest, error) -> {
+            if (error != null) {
+                Failures.respond(ex, error, name + "@" + selector);
+            } else if (manifest.isEmpty()) {
+                ex.error(HttpResponseStatus.NOT_FOUND, "version or tag '" + selector + "' of " + name
+                        + " not found");
+            } else {
+                HttpHeaders headers = new DefaultHttpHeaders();
+                headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+                headers.set(HttpHeaderNames.CACHE_CONTROL, CACHE_CONTROL);
+                ex.bytes(HttpResponseStatus.OK, headers, manifest.get());
+            }
+        });
+    }
+
+    /** The manifest for a version or tag, refreshing once from upstream when the cached copy lacks it. */
+    private CompletableFuture<Optional<byte[]>> withVersion(PackageName name, String selector) {
+        return service.lookup(name).thenCompose(lookup -> {
+            if (!(lookup instanceof PackumentLookup.Found)) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            CachedPackument p = ((PackumentLookup.Found) lookup).packument();
+            Optional<byte[]> manifest = manifest(p, selector);
+            if (manifest.isPresent() || ((PackumentLookup.Found) lookup).outcome() != CacheOutcome.HIT) {
+                return CompletableFuture.completedFuture(manifest);
+            }
+            return service.refreshForMissing(name, p).thenApply(again -> again instanceof PackumentLookup.Found
+                    ? manifest(((PackumentLookup.Found) again).packument(), selector)
+                    : Optional.empty());
+        });
+    }
+
+    private static Optional<byte[]> manifest(CachedPackument p, String selector) {
+        String version = p.document().distTags().getOrDefault(selector, selector);
+        return p.versionManifest(version);
+    }
+
+    void distTags(Exchange ex, PackageName name) {
+        service.lookup(name).whenComplete((lookup, error) -> {
+            if (error != null) {
+                Failures.respond(ex, error, "the dist-tags of " + name);
+            } else if (lookup instanceof PackumentLookup.NotFound) {
+                ex.error(HttpResponseStatus.NOT_FOUND, "package " + name + " not found in any upstream");
+            } else {
+                Map<String, String> tags = new LinkedHashMap<>(
+                        ((PackumentLookup.Found) lookup).packument().document().distTags());
+                HttpHeaders headers = new DefaultHttpHeaders();
+                headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+                headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+                ex.bytes(HttpResponseStatus.OK, headers, Json.object(tags));
+            }
+        });
+    }
+}

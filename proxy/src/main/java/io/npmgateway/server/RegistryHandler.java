@@ -1,0 +1,158 @@
+package io.npmgateway.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.npmgateway.npm.InvalidRequestException;
+import io.npmgateway.npm.RegistryRequest;
+import io.npmgateway.npm.RequestPathParser;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a client connection: checks what the codec decoded, routes the path to a
+ * {@link RegistryRequest} and hands it to the route that answers it. Requests on one connection are answered
+ * strictly in order: a pipelined request waits until the response before it has been written.
+ */
+final class RegistryHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryHandler.class);
+
+    private final RequestPathParser paths;
+    private final Routes routes;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private boolean busy;
+
+    RegistryHandler(RequestPathParser paths, Routes routes) {
+        this.paths = paths;
+        this.routes = routes;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest)) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        FullHttpRequest request = (FullHttpRequest) msg;
+        if (busy) {
+            if (waiting.size() >= 16) {
+                request.release();
+                ctx.close();
+                return;
+            }
+            waiting.add(request);
+            return;
+        }
+        handle(ctx, request);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        busy = true;
+        Exchange exchange = new Exchange(ctx, request, () -> ctx.executor().execute(() -> next(ctx)));
+        try {
+            dispatch(exchange, request);
+        } catch (InvalidRequestException e) {
+            exchange.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("internal error routing a request", e);
+            exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error in the gateway");
+        } finally {
+            request.release();
+        }
+    }
+
+    private void next(ChannelHandlerContext ctx) {
+        busy = false;
+        FullHttpRequest queued = waiting.poll();
+        if (queued != null && ctx.channel().isActive()) {
+            handle(ctx, queued);
+        } else if (queued != null) {
+            queued.release();
+        }
+    }
+
+    private void dispatch(Exchange exchange, FullHttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (result.isFailure()) {
+            rejectUndecodable(exchange, result.cause());
+            return;
+        }
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
+        if (!rawPath.startsWith("/")) {
+            exchange.error(HttpResponseStatus.BAD_REQUEST, "request target must be an absolute path");
+            return;
+        }
+        if (routes.serveOperational(exchange, rawPath)) {
+            return;
+        }
+        RegistryRequest route = paths.parse(rawPath);
+        if (route == null) {
+            exchange.error(HttpResponseStatus.NOT_FOUND, "not a registry path; the registry is at "
+                    + paths.prefix());
+            return;
+        }
+        HttpMethod method = request.method();
+        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+            DefaultHttpHeaders allow = new DefaultHttpHeaders();
+            allow.set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            exchange.error(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    method.name().replaceAll("[^A-Z]", "?") + " is not supported by this gateway yet; "
+                            + "it serves reads (GET, HEAD)", allow);
+            return;
+        }
+        routes.serve(exchange, route);
+    }
+
+    private static void rejectUndecodable(Exchange exchange, Throwable cause) {
+        if (cause instanceof TooLongHttpHeaderException) {
+            exchange.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers are too large");
+        } else if (cause instanceof TooLongHttpLineException) {
+            exchange.error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line is too long");
+        } else if (cause instanceof TooLongFrameException) {
+            exchange.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request is too large");
+        } else {
+            exchange.error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+        }
+        exchange.context().channel().config().setAutoRead(false);
+        exchange.context().close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            // Slow or idle clients (slowloris, forgotten keep-alives) must not hold connections forever.
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        FullHttpRequest queued;
+        while ((queued = waiting.poll()) != null) {
+            queued.release();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof java.io.IOException)) {
+            LOG.warn("closing a client connection after an error: {}", cause.toString());
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,113 @@
+package io.npmgateway.server;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.npmgateway.npm.RegistryRequest;
+import io.npmgateway.storage.TarballManifest;
+import io.npmgateway.tarball.TarballDownload;
+import io.npmgateway.tarball.TarballService;
+import io.npmgateway.tarball.TarballSource;
+import io.npmgateway.upstream.UpstreamException;
+
+/**
+ * The tarball route: streams a stored tarball chunk by chunk from the store, or a download in progress as its
+ * chunks land, in both cases only as fast as the client reads (the {@link ChunkedWriteHandler} in the
+ * pipeline asks for the next chunk when the socket can take it). Bytes are sent exactly as stored, never
+ * with a {@code Content-Encoding}.
+ */
+final class TarballRoute {
+    private static final String IMMUTABLE = "public, immutable, max-age=31536000";
+
+    private final TarballService service;
+
+    TarballRoute(TarballService service) {
+        this.service = service;
+    }
+
+    void serve(Exchange ex, RegistryRequest.Tarball request) {
+        String subject = request.name() + "/-/" + request.fileName();
+        service.open(request).whenComplete((source, error) -> {
+            if (error != null) {
+                Failures.respond(ex, error, subject);
+            } else if (source instanceof TarballSource.Stored) {
+                sendStored(ex, ((TarballSource.Stored) source).manifest(), "hit");
+            } else if (source instanceof TarballSource.NotFound) {
+                ex.error(HttpResponseStatus.NOT_FOUND, ((TarballSource.NotFound) source).message());
+            } else {
+                sendDownloading(ex, ((TarballSource.Downloading) source).download(), subject);
+            }
+        });
+    }
+
+    private void sendStored(Exchange ex, TarballManifest manifest, String outcome) {
+        HttpHeaders headers = headers(outcome);
+        headers.set(HttpHeaderNames.ETAG, "\"" + manifest.sha1() + "\"");
+        if (EntityTags.matches(ex.header(HttpHeaderNames.IF_NONE_MATCH), "\"" + manifest.sha1() + "\"")) {
+            ex.empty(HttpResponseStatus.NOT_MODIFIED, headers);
+            return;
+        }
+        if (!ex.startStream(HttpResponseStatus.OK, headers, manifest.size())) {
+            return;
+        }
+        if (ex.isHead()) {
+            ex.endStreamEmpty();
+            return;
+        }
+        ChannelFuture done = ex.context().writeAndFlush(new HttpChunkedInput(
+                new StoredTarballInput(service.store(), manifest)));
+        ex.endStream(done);
+    }
+
+    private void sendDownloading(Exchange ex, TarballDownload download, String subject) {
+        download.readable().whenComplete((ignored, error) -> {
+            if (error != null) {
+                Throwable cause = Failures.unwrap(error);
+                if (cause instanceof UpstreamException && download.upstreamSaidNotFound()) {
+                    ex.error(HttpResponseStatus.NOT_FOUND, "upstream '" + download.upstreamId()
+                            + "' has no tarball for " + download.subject());
+                } else {
+                    Failures.respond(ex, cause, download.subject());
+                }
+                return;
+            }
+            TarballManifest manifest = download.committed().getNow(null);
+            if (manifest != null) {
+                sendStored(ex, manifest, "miss");
+                return;
+            }
+            if (!ex.startStream(HttpResponseStatus.OK, headers("miss"), download.declaredLength())) {
+                return;
+            }
+            if (ex.isHead()) {
+                ex.endStreamEmpty();
+                return;
+            }
+            ChunkedWriteHandler writer = ex.context().pipeline().get(ChunkedWriteHandler.class);
+            DownloadingTarballInput input = new DownloadingTarballInput(service.store(), download,
+                    writer::resumeTransfer);
+            ChannelFuture done = ex.context().writeAndFlush(new HttpChunkedInput(input));
+            done.addListener(f -> {
+                input.close();
+                if (!f.isSuccess()) {
+                    // The upstream failed or the bytes did not verify mid-body: cut the connection so the
+                    // client sees a truncated response and retries, instead of trusting a short one.
+                    ex.abort();
+                }
+            });
+            ex.endStream(done);
+        });
+    }
+
+    private static HttpHeaders headers(String outcome) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+        headers.set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE);
+        headers.set(PackumentRoutes.CACHE_HEADER, outcome);
+        return headers;
+    }
+}

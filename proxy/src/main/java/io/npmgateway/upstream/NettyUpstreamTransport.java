@@ -1,0 +1,122 @@
+package io.npmgateway.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.pool.AbstractChannelPoolMap;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.ChannelPool;
+import io.netty.channel.pool.FixedChannelPool;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.Future;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
+
+/**
+ * The Netty HTTP/1.1 client behind every upstream call: one bounded, keep-alive connection pool per origin,
+ * TLS with host name verification, gzip decoding, redirects decided per hop, and reads driven by the consumer
+ * (channels run with auto-read off) so a slow consumer never makes the gateway buffer an upstream body.
+ *
+ * <p>It shares the server's event loops: an upstream response is handled on the same threads that write it to
+ * clients, with no hand-off.
+ */
+public final class NettyUpstreamTransport implements UpstreamTransport {
+    /** Connections per upstream origin; beyond it, calls wait for a free connection. */
+    static final int MAX_CONNECTIONS_PER_ORIGIN = 64;
+    private static final int MAX_PENDING_ACQUIRES = 100_000;
+
+    private final SslContext sslContext;
+    private final AbstractChannelPoolMap<Origin, ChannelPool> pools;
+
+    public NettyUpstreamTransport(EventLoopGroup group, Class<? extends Channel> channelType) {
+        try {
+            this.sslContext = SslContextBuilder.forClient().build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot create the TLS client context", e);
+        }
+        Bootstrap base = new Bootstrap()
+                .group(group)
+                .channel(channelType)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+        this.pools = new AbstractChannelPoolMap<>() {
+            @Override
+            protected ChannelPool newPool(Origin origin) {
+                Bootstrap bootstrap = base.clone()
+                        .remoteAddress(origin.host(), origin.port())
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, origin.connectTimeoutMillis());
+                return new FixedChannelPool(bootstrap, new UpstreamChannelInitializer(origin, sslContext),
+                        ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
+                        Math.max(1000L, origin.connectTimeoutMillis() * 2L), MAX_CONNECTIONS_PER_ORIGIN,
+                        MAX_PENDING_ACQUIRES, true, true);
+            }
+        };
+    }
+
+    @Override
+    public CompletableFuture<DocumentResponse> fetchDocument(UpstreamCall call, long maxBytes) {
+        CompletableFuture<DocumentResponse> result = new CompletableFuture<>();
+        start(new UpstreamExchange(call, call.uri(), new UpstreamExchange.DocumentMode(call.upstreamId(), maxBytes, result), this), 0);
+        return result;
+    }
+
+    @Override
+    public void fetchStream(UpstreamCall call, StreamConsumer consumer) {
+        start(new UpstreamExchange(call, call.uri(), new UpstreamExchange.StreamMode(consumer), this), 0);
+    }
+
+    /** Acquires a connection for the exchange's current URL and hands it over; retries on stale pooled ones. */
+    void start(UpstreamExchange exchange, int attempt) {
+        Origin origin;
+        try {
+            origin = Origin.of(exchange.uri(), exchange.call().connectTimeout());
+        } catch (IllegalArgumentException e) {
+            exchange.fail(new UpstreamException(exchange.call().upstreamId(), UpstreamFailure.INVALID,
+                    e.getMessage()));
+            return;
+        }
+        ChannelPool pool = pools.get(origin);
+        pool.acquire().addListener((Future<Channel> f) -> {
+            if (!f.isSuccess()) {
+                exchange.fail(UpstreamErrors.classify(exchange.call().upstreamId(), f.cause(), false));
+                return;
+            }
+            exchange.run(f.getNow(), pool, attempt);
+        });
+    }
+
+    @Override
+    public void close() {
+        pools.close();
+    }
+
+    /** Where a connection goes: connections are pooled per origin and connect timeout. */
+    record Origin(boolean tls, String host, int port, int connectTimeoutMillis) {
+        static Origin of(URI uri, java.time.Duration connectTimeout) {
+            String scheme = uri.getScheme();
+            boolean tls;
+            if ("https".equalsIgnoreCase(scheme)) {
+                tls = true;
+            } else if ("http".equalsIgnoreCase(scheme)) {
+                tls = false;
+            } else {
+                throw new IllegalArgumentException("unsupported URL scheme in '" + scheme + "'");
+            }
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException("URL has no host");
+            }
+            int port = uri.getPort() != -1 ? uri.getPort() : (tls ? 443 : 80);
+            return new Origin(tls, uri.getHost(), port, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        }
+
+        /** The Host header value: the port only when it is not the scheme's default. */
+        String hostHeader() {
+            String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+            return (tls && port == 443) || (!tls && port == 80) ? h : h + ":" + port;
+        }
+    }
+}
