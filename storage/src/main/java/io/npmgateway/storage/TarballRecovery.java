@@ -41,9 +41,14 @@ final class TarballRecovery {
                 rocks.write(cleanup);
             }
             Report report = new Report(index.count(), index.totalBytes(), orphans, unreadable);
-            if (orphans > 0 || unreadable > 0) {
-                log.warn("store in {}: deleted {} unfinished download(s) and {} unreadable manifest(s) left by an"
-                        + " earlier crash or shutdown", rocks.dir(), orphans, unreadable);
+            // Unfinished downloads are normal after a shutdown under load; unreadable manifests are not.
+            if (orphans > 0) {
+                log.info("store in {}: deleted the chunks of {} download(s) that were unfinished when it last closed",
+                        rocks.dir(), orphans);
+            }
+            if (unreadable > 0) {
+                log.warn("store in {}: dropped {} unreadable tarball manifest(s); those tarballs will be fetched again",
+                        rocks.dir(), unreadable);
             }
             return report;
         } finally {
