@@ -18,14 +18,14 @@ final class DataDirectory {
 
     /** Creates the directory if needed and proves that files can be created in it. */
     static void prepare(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new StoreException("data directory " + dir + " is a file, not a directory; point the gateway's"
+                    + " data directory at a new or existing store directory");
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw notWritable(dir, describe(e), e);
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new StoreException("data directory " + dir + " is not a directory; point the gateway's data"
-                    + " directory at an empty or existing store directory");
         }
         // Permission bits do not tell the whole story (root ignores them, read-only mounts ignore them), so try.
         try {
