@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.IOException;
+import java.util.regex.Pattern;
 
 /**
  * The one Jackson streaming configuration used on packuments, and the token-copying primitives shared by the
@@ -184,27 +185,29 @@ final class PackumentJson {
         }
     }
 
-    /** Translates Jackson's failure into the gateway's, keeping the position but no upstream content. */
-    static MalformedPackumentException malformed(PackageName name, JsonProcessingException e) {
-        String what;
-        if (e instanceof StreamConstraintsException) {
-            what = "exceeds a parser limit (nesting deeper than " + MAX_NESTING_DEPTH + " levels, or an oversized value)";
-        } else {
-            what = "is not valid JSON";
-        }
+    /**
+     * Translates Jackson's failure into the gateway's, keeping the position but no upstream content. Limit
+     * violations carry no location of their own, so the parser's current one is used.
+     */
+    static MalformedPackumentException malformed(PackageName name, JsonProcessingException e, JsonParser parser) {
+        String what = e instanceof StreamConstraintsException ? "exceeds a parser limit" : "is not valid JSON";
+        JsonLocation location = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
         String detail = e.getOriginalMessage();
         return new MalformedPackumentException(
-                "packument of " + name + " " + what + at(e.getLocation())
-                        + (detail == null ? "" : ": " + printable(detail)),
+                "packument of " + name + " " + what + at(location)
+                        + (detail == null ? "" : ": " + printable(REDACTED_SOURCE.matcher(detail).replaceAll("["))),
                 e);
     }
 
+    /** Jackson names the (redacted) source inside nested locations; it says nothing useful to a client. */
+    private static final Pattern REDACTED_SOURCE = Pattern.compile("\\[Source: [^;\\]]*; ");
+
+    /** Line and column: byte offsets are not tracked for every input, and one-line documents make column enough. */
     static String at(JsonLocation location) {
-        if (location == null || location == JsonLocation.NA) {
+        if (location == null || location.getLineNr() < 0) {
             return "";
         }
-        long offset = location.getByteOffset();
-        return offset >= 0 ? " at byte " + offset : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+        return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     /** Control characters escaped and length capped, since the text may be upstream-controlled. */

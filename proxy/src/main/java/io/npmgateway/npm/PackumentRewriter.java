@@ -73,13 +73,7 @@ public final class PackumentRewriter {
     public RewrittenPackument rewrite(PackageName name, InputStream upstreamFullDocument, int expectedLength)
             throws IOException {
         Objects.requireNonNull(upstreamFullDocument, "upstreamFullDocument");
-        JsonParser parser;
-        try {
-            parser = PackumentJson.FACTORY.createParser(upstreamFullDocument);
-        } catch (JsonProcessingException e) {
-            throw PackumentJson.malformed(name, e);
-        }
-        return rewrite(name, parser, Math.max(expectedLength, 0));
+        return rewrite(name, PackumentJson.FACTORY.createParser(upstreamFullDocument), Math.max(expectedLength, 0));
     }
 
     private RewrittenPackument rewrite(PackageName name, JsonParser parser, int inputLength) throws IOException {
@@ -93,9 +87,11 @@ public final class PackumentRewriter {
              JsonGenerator full = PackumentJson.FACTORY.createGenerator(fullSink);
              JsonGenerator abbreviated = PackumentJson.FACTORY.createGenerator(abbreviatedSink)) {
             pass = new PackumentPass(p, full, abbreviated, name, baseUrl);
-            pass.run();
-        } catch (JsonProcessingException e) {
-            throw PackumentJson.malformed(name, e);
+            try {
+                pass.run();
+            } catch (JsonProcessingException e) {
+                throw PackumentJson.malformed(name, e, p);
+            }
         }
         return new RewrittenPackument(name, fullSink.toByteArray(), abbreviatedSink.toByteArray(),
                 pass.distTags(), pass.versions(), pass.fileVersions(), pass.modified());
