@@ -68,7 +68,8 @@ public final class UpstreamChain {
                 });
     }
 
-    static UpstreamException statusFailure(String upstreamId, int status) {
+    /** The failure an unexpected upstream status stands for. */
+    public static UpstreamException statusFailure(String upstreamId, int status) {
         if (status == 401 || status == 403) {
             return new UpstreamException(upstreamId, UpstreamFailure.UNAUTHORIZED, "HTTP " + status);
         }
