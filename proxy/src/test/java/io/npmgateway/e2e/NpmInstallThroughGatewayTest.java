@@ -1,0 +1,101 @@
+package io.npmgateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.npmgateway.Gateway;
+import io.npmgateway.testing.ExpectedPackage;
+import io.npmgateway.testing.FixturePackages;
+import io.npmgateway.testing.FixtureProject;
+import io.npmgateway.testing.Json;
+import io.npmgateway.testing.NpmCli;
+import io.npmgateway.testing.PackageLock;
+import io.npmgateway.testing.TestFiles;
+import io.npmgateway.testing.TestTools;
+import io.npmgateway.testing.VerdaccioUpstream;
+import java.net.URI;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The real npm installs a real project through the gateway from a real Verdaccio: scoped and unscoped packages,
+ * several versions, dependencies between them, a bin, a dist-tag other than latest. The lockfile must name the
+ * gateway for every tarball, and {@code npm ci} from it, with another empty cache, must succeed.
+ */
+class NpmInstallThroughGatewayTest {
+    private static final Logger LOG = LoggerFactory.getLogger(NpmInstallThroughGatewayTest.class);
+
+    @TempDir
+    static Path tempDir;
+
+    private static VerdaccioUpstream verdaccio;
+
+    @BeforeAll
+    static void startVerdaccioWithTheFixtures() {
+        verdaccio = VerdaccioUpstream.builder(TestTools.locate()).workDir(tempDir.resolve("verdaccio")).start();
+        FixturePackages.publishAll(verdaccio, tempDir.resolve("publish"));
+    }
+
+    @AfterAll
+    static void stopVerdaccio() {
+        if (verdaccio != null) {
+            verdaccio.close();
+        }
+    }
+
+    @Test
+    void npmInstallThenNpmCiThroughTheGatewayAtTheRoot() {
+        installThenCi("root", null);
+    }
+
+    @Test
+    void npmInstallThenNpmCiThroughTheGatewayUnderAPathPrefix() {
+        installThenCi("prefixed", "/npm/");
+    }
+
+    private void installThenCi(String name, String prefix) {
+        Path work = tempDir.resolve(name);
+        try (Gateway gateway = GatewayProcess.start(work.resolve("data"), verdaccio.url(), prefix)) {
+            URI registry = URI.create(gateway.publicUrl());
+            Path project = FixtureProject.BASIC.copyTo(work.resolve("project"));
+
+            long started = System.nanoTime();
+            NpmCli npm = NpmCli.machine(work.resolve("npm-install")).registry(registry);
+            npm.runSuccessfully(project, "install");
+            LOG.info("npm install through the gateway ({}): {} ms", name, (System.nanoTime() - started) / 1_000_000);
+
+            PackageLock lock = PackageLock.read(project);
+            for (ExpectedPackage want : FixtureProject.BASIC.expectedPackages()) {
+                PackageLock.Entry entry = lock.entry(want.npmPath()).orElseThrow();
+                assertThat(entry.version()).as(want.npmPath()).isEqualTo(want.version());
+                assertThat(entry.resolved()).as("resolved URL of %s", want.spec())
+                        .isEqualTo(registry + want.name() + "/-/"
+                                + FixturePackages.named(want.name()).tarballFileName(want.version()));
+                assertThat(entry.integrity()).startsWith("sha512-");
+                Path manifest = project.resolve(want.npmPath()).resolve("package.json");
+                if (want.installed()) {
+                    assertThat(Json.readObject(manifest)).containsEntry("version", want.version());
+                }
+            }
+            for (String bin : FixtureProject.BASIC.expectedBins()) {
+                assertThat(project.resolve("node_modules/.bin").resolve(bin)).isExecutable();
+            }
+
+            TestFiles.deleteRecursively(project.resolve("node_modules"));
+            started = System.nanoTime();
+            NpmCli ci = NpmCli.machine(work.resolve("npm-ci")).registry(registry);
+            ci.runSuccessfully(project, "ci");
+            LOG.info("npm ci through the gateway ({}): {} ms", name, (System.nanoTime() - started) / 1_000_000);
+            for (ExpectedPackage want : FixtureProject.BASIC.expectedPackages()) {
+                if (want.installed()) {
+                    assertThat(Json.readObject(project.resolve(want.npmPath()).resolve("package.json")))
+                            .containsEntry("version", want.version());
+                }
+            }
+        }
+    }
+}
