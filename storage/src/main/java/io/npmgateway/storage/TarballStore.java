@@ -94,7 +94,7 @@ public final class TarballStore {
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("tarball key must not be empty");
         }
-        rocks.enter().unlock();
+        rocks.requireOpen();
         return new TarballWriter(this, key, downloadIds.nextLong(), options.chunkSize());
     }
 
