@@ -77,10 +77,6 @@ final class TarballIndex {
         return entries.get(key);
     }
 
-    boolean contains(String key) {
-        return entries.containsKey(key);
-    }
-
     void add(String key, long size, long lastAccess) {
         Entry previous = entries.put(key, new Entry(size, lastAccess));
         totalBytes.addAndGet(size - (previous == null ? 0 : previous.size));
