@@ -168,7 +168,7 @@ public final class TarballWriter implements AutoCloseable {
             try {
                 store.writeChunk(key, downloadId, chunksWritten, buffer, !journaled);
             } catch (RuntimeException e) {
-                // A download with a chunk missing can never commit; drop what is there so it is not retried into.
+                // A download missing a chunk can never commit: end it now and free the chunks it has.
                 discardQuietly(e);
                 throw e;
             }
