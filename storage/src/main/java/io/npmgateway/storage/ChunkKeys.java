@@ -31,8 +31,8 @@ final class ChunkKeys {
     }
 
     /**
-     * A key above every chunk of this download and below every chunk of the next id: the id followed by five 0xFF
-     * bytes is longer than any 12-byte key sharing the id, and shorter-than-next by the id itself.
+     * The exclusive end of this download's key range: the id followed by five 0xFF bytes sorts after every 12-byte
+     * key with this id (it is longer and no smaller in any byte) and before every key of a greater id.
      */
     static byte[] rangeEnd(long downloadId) {
         return ByteBuffer.allocate(LENGTH + 1).putLong(downloadId).putInt(-1).put((byte) -1).array();

@@ -42,8 +42,9 @@ final class DataDirectory {
         String lower = detail.toLowerCase(Locale.ROOT);
         Status status = e.getStatus();
         boolean ioError = status != null && status.getCode() == Status.Code.IOError;
-        if (lower.contains("lock")) {
-            // RocksDB holds an fcntl lock on <dir>/LOCK for as long as a database is open.
+        // RocksDB holds an fcntl lock on <dir>/LOCK while a database is open. Match the file name, not the word
+        // "lock", which also appears in corruption reports ("block checksum mismatch").
+        if (ioError && (detail.contains(dir.resolve("LOCK").toString()) || lower.contains("lock hold"))) {
             return new StoreException("data directory " + dir + " is in use by another gateway process (or another"
                     + " store in this one); stop it or give this gateway its own data directory", e);
         }

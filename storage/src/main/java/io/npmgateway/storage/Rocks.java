@@ -88,6 +88,11 @@ final class Rocks implements AutoCloseable {
         return lock;
     }
 
+    /** Fails fast when the store is closed, for calls that touch no handle yet. */
+    void requireOpen() {
+        enter().unlock();
+    }
+
     byte[] get(ColumnFamilyHandle family, byte[] key) {
         return get(family, readOptions, key);
     }

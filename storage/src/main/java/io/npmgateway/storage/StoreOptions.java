@@ -9,7 +9,10 @@ import java.util.Objects;
  *
  * @param dataDir         the directory that holds the one RocksDB database (created when missing)
  * @param maxTarballBytes the disk budget for tarballs, in bytes of tarball content; {@code <= 0} means unbounded.
- *                        Least-recently-used tarballs are evicted in the background to stay under it.
+ *                        Least-recently-used tarballs are evicted in the background to stay under it. Space on disk
+ *                        runs somewhat above it: evicted chunks are reclaimed by RocksDB's blob garbage collection
+ *                        during compaction, not at the moment of eviction. A single tarball larger than the budget is
+ *                        served while it downloads and evicted right after.
  * @param chunkSize       how many bytes of a tarball go into one stored chunk; also the most a streaming reader
  *                        holds in memory at once
  */

@@ -34,9 +34,4 @@ public record TarballManifest(
         }
         return (int) Math.min(chunkSize, size - (long) index * chunkSize);
     }
-
-    /** The same tarball as of a later access. */
-    TarballManifest accessedAt(long millis) {
-        return new TarballManifest(key, downloadId, size, chunkCount, chunkSize, sha512, sha1, storedAtMillis, millis);
-    }
 }

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -94,7 +93,7 @@ public final class TarballStore {
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("tarball key must not be empty");
         }
-        rocks.enter().unlock();
+        rocks.requireOpen();
         return new TarballWriter(this, key, downloadIds.nextLong(), options.chunkSize());
     }
 
@@ -131,24 +130,19 @@ public final class TarballStore {
     public int evictToBudget() {
         int evicted = 0;
         while (overBudget()) {
-            List<TarballIndex.Candidate> victims = index.leastRecentlyUsed(totalBytes() - options.maxTarballBytes());
-            if (victims.isEmpty()) {
-                break;
-            }
-            for (TarballIndex.Candidate victim : victims) {
-                if (!overBudget()) {
+            // One tarball per lock hold, so commits are never held up behind a long pass.
+            mutations.lock();
+            try {
+                TarballIndex.Candidate victim = overBudget() ? index.pollLeastRecentlyUsed() : null;
+                if (victim == null) {
                     break;
                 }
-                // One tarball per lock hold, so commits and lookups are never held up behind a long pass.
-                mutations.lock();
-                try {
-                    if (remove(victim.key())) {
-                        evicted++;
-                        evictions.incrementAndGet();
-                    }
-                } finally {
-                    mutations.unlock();
+                if (remove(victim.key())) {
+                    evicted++;
+                    evictions.incrementAndGet();
                 }
+            } finally {
+                mutations.unlock();
             }
         }
         return evicted;

@@ -165,7 +165,13 @@ public final class TarballWriter implements AutoCloseable {
         buffered += n;
         bytesWritten += n;
         if (buffered == chunkSize) {
-            store.writeChunk(key, downloadId, chunksWritten, buffer, !journaled);
+            try {
+                store.writeChunk(key, downloadId, chunksWritten, buffer, !journaled);
+            } catch (RuntimeException e) {
+                // A download missing a chunk can never commit: end it now and free the chunks it has.
+                discardQuietly(e);
+                throw e;
+            }
             journaled = true;
             buffered = 0;
             chunksWritten++;

@@ -250,6 +250,8 @@ class TarballStoreTest {
         assertThatThrownBy(() -> tarballs.readChunk(manifest, 0, ByteBuffer.allocateDirect(CHUNK)))
                 .isInstanceOf(StoreException.class);
         assertThatThrownBy(() -> writer.append(new byte[CHUNK])).isInstanceOf(StoreException.class);
+        // The failed chunk write ended the download rather than leaving a full buffer to spin on.
+        assertThatThrownBy(() -> writer.append(new byte[1])).isInstanceOf(IllegalStateException.class);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
