@@ -200,6 +200,16 @@ class VerdaccioHarnessTest {
         }
     }
 
+    @Test
+    void anotherNpmFromTheToolsDirectoryRunsInTheSameIsolationAgainstVerdaccio() {
+        NpmCli npm10 = NpmCli.using(TestTools.locate().bin(TestTools.Tool.NPM_10), tempDir.resolve("npm10"))
+                .registry(verdaccio.url());
+
+        assertThat(npm10.runSuccessfully(tempDir, "--version").stdout().trim()).startsWith("10.");
+        assertThat(npm10.runSuccessfully(tempDir, "view", "fixture-util", "dist-tags.latest").stdout().trim())
+                .isEqualTo("2.0.0");
+    }
+
     /** Every catalog package's document and every tarball, as npm published them. */
     private void assertServesEveryFixture() throws Exception {
         for (FixturePackage fixture : FixturePackages.catalog()) {
