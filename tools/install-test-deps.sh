@@ -106,7 +106,8 @@ while read -r dir package version bin; do
 done <"$deps_dir/clients.txt"
 
 failed=0
-for i in "${!pids[@]}"; do
+# Guarded: bash 3.2 (macOS) treats expanding an empty array under `set -u` as an error.
+[ "${#pids[@]}" -eq 0 ] || for i in "${!pids[@]}"; do
   if ! wait "${pids[$i]}"; then
     failed=1
     echo "install-test-deps: installing ${names[$i]} failed; last lines of $tools_dir/${names[$i]}.install.log:" >&2

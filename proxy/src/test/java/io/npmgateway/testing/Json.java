@@ -28,7 +28,9 @@ public final class Json {
     /** Parses one JSON value: a {@code Map<String, Object>}, {@code List<Object>}, String, Number, Boolean or null. */
     public static Object parse(String text) {
         try (JsonParser parser = FACTORY.createParser(text)) {
-            parser.nextToken();
+            if (parser.nextToken() == null) {
+                throw new IllegalArgumentException("no JSON value in an empty text");
+            }
             return readValue(parser);
         } catch (IOException e) {
             throw new UncheckedIOException("not valid JSON: " + abbreviate(text), e);
