@@ -82,7 +82,7 @@ public final class Gateway implements AutoCloseable {
             UpstreamChain chain = new UpstreamChain(upstreams);
             // The public URL is needed before the first rewrite; with port 0 it is known only after binding.
             PublicUrlHolder holder = new PublicUrlHolder(config.server().publicUrl());
-            PackumentService packuments = new PackumentService(chain, holder::rewriter, config.cache(),
+            PackumentService packuments = new PackumentService(chain, holder::rewriter, store.metadata(), config.cache(),
                     Clock.systemUTC(), work);
             TarballService tarballs = new TarballService(store.tarballs(), packuments, chain, work);
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,

@@ -8,6 +8,8 @@ import io.npmgateway.npm.MalformedPackumentException;
 import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.PackumentRewriter;
 import io.npmgateway.npm.RewrittenPackument;
+import io.npmgateway.storage.MetadataStore;
+import io.npmgateway.storage.StoredDocument;
 import io.npmgateway.upstream.UpstreamChain;
 import io.npmgateway.upstream.UpstreamChain.PackumentFetch;
 import io.npmgateway.upstream.UpstreamException;
@@ -21,7 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The metadata cache: answers packument lookups from memory while they are fresh, revalidates them upstream
+ * The metadata cache, in two tiers: rewritten documents in memory (Caffeine, bounded by bytes) over the upstream
+ * documents and their validators on disk ({@link MetadataStore}, so a restart keeps them). It answers packument
+ * lookups from memory while they are fresh, revalidates them upstream
  * (conditionally) when they are not, serves them stale when every upstream fails, remembers "not found" briefly,
  * and makes one upstream request for any number of concurrent lookups of one package.
  *
@@ -35,6 +39,7 @@ public final class PackumentService {
 
     private final UpstreamChain chain;
     private final Supplier<PackumentRewriter> rewriter;
+    private final MetadataStore disk;
     private final CacheConfig config;
     private final Clock clock;
     private final Executor rewriteExecutor;
@@ -43,10 +48,11 @@ public final class PackumentService {
     private final ConcurrentHashMap<PackageName, CompletableFuture<PackumentLookup>> inFlight =
             new ConcurrentHashMap<>();
 
-    public PackumentService(UpstreamChain chain, Supplier<PackumentRewriter> rewriter, CacheConfig config, Clock clock,
-            Executor rewriteExecutor) {
+    public PackumentService(UpstreamChain chain, Supplier<PackumentRewriter> rewriter, MetadataStore disk,
+            CacheConfig config, Clock clock, Executor rewriteExecutor) {
         this.chain = chain;
         this.rewriter = rewriter;
+        this.disk = disk;
         this.config = config;
         this.clock = clock;
         this.rewriteExecutor = rewriteExecutor;
@@ -90,6 +96,7 @@ public final class PackumentService {
     public void invalidate(PackageName name) {
         documents.invalidate(name);
         notFound.invalidate(name);
+        disk.delete(name.toString());
     }
 
     public Cache<PackageName, CachedPackument> cache() {
@@ -106,8 +113,17 @@ public final class PackumentService {
         if (existing != null) {
             return existing;
         }
-        CachedPackument previous = documents.getIfPresent(name);
-        fetch(name, previous).whenComplete((result, error) -> {
+        CachedPackument inMemory = documents.getIfPresent(name);
+        CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory)
+                : CompletableFuture.supplyAsync(() -> fromDisk(name), rewriteExecutor).thenCompose(onDisk -> {
+                    if (onDisk != null && isFresh(onDisk)) {
+                        documents.put(name, onDisk);
+                        return CompletableFuture.completedFuture(
+                                (PackumentLookup) new PackumentLookup.Found(onDisk, CacheOutcome.HIT));
+                    }
+                    return fetch(name, onDisk);
+                });
+        work.whenComplete((result, error) -> {
             inFlight.remove(name, mine);
             if (error != null) {
                 mine.completeExceptionally(error instanceof CompletionException && error.getCause() != null
@@ -117,6 +133,22 @@ public final class PackumentService {
             }
         });
         return mine;
+    }
+
+    /** The copy kept on disk, rewritten for serving; null when there is none or it is no longer usable. */
+    private CachedPackument fromDisk(PackageName name) {
+        StoredDocument stored = disk.get(name.toString()).orElse(null);
+        if (stored == null || chain.byId(stored.upstreamId()).isEmpty()) {
+            return null;
+        }
+        try {
+            RewrittenPackument rewritten = rewriter.get().rewrite(name, stored.body());
+            return CachedPackument.encode(rewritten, stored.upstreamId(), stored.etag(), stored.lastModified(),
+                    stored.fetchedAtMillis());
+        } catch (MalformedPackumentException e) {
+            disk.delete(name.toString());
+            return null;
+        }
     }
 
     private CompletableFuture<PackumentLookup> fetch(PackageName name, CachedPackument previous) {
@@ -142,10 +174,12 @@ public final class PackumentService {
             PackumentFetch.NotModified nm = (PackumentFetch.NotModified) fetch;
             CachedPackument renewed = previous.renewed(now, nm.response().etag(), nm.response().lastModified());
             documents.put(name, renewed);
+            disk.markRevalidated(name.toString(), renewed.upstreamEtag(), renewed.upstreamLastModified(), now);
             return CompletableFuture.completedFuture(new PackumentLookup.Found(renewed, CacheOutcome.REVALIDATED));
         }
         if (fetch instanceof PackumentFetch.NotFound) {
             documents.invalidate(name);
+            disk.delete(name.toString());
             notFound.put(name, Boolean.TRUE);
             return CompletableFuture.completedFuture(new PackumentLookup.NotFound());
         }
@@ -161,6 +195,8 @@ public final class PackumentService {
                 fetched.response().etag(), fetched.response().lastModified(), now);
         documents.put(name, encoded);
         notFound.invalidate(name);
+        disk.put(name.toString(), new StoredDocument(fetched.response().body(), fetched.response().etag(),
+                fetched.response().lastModified(), now, fetched.upstreamId()));
         return CompletableFuture.completedFuture(new PackumentLookup.Found(encoded,
                 previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED));
     }

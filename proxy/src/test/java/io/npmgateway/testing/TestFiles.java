@@ -10,7 +10,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** File chores of the harness: copying fixture trees out of the test classpath, deleting work directories. */
-final class TestFiles {
+public final class TestFiles {
 
     private TestFiles() {
     }
@@ -37,7 +37,7 @@ final class TestFiles {
     }
 
     /** Deletes {@code dir} and everything under it; a missing directory is fine. */
-    static void deleteRecursively(Path dir) {
+    public static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
