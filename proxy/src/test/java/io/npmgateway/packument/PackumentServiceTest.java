@@ -1,0 +1,196 @@
+package io.npmgateway.packument;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.npmgateway.config.CacheConfig;
+import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.npm.PackageName;
+import io.npmgateway.npm.PackumentRewriter;
+import io.npmgateway.storage.GatewayStore;
+import io.npmgateway.storage.StoreOptions;
+import io.npmgateway.upstream.DocumentResponse;
+import io.npmgateway.upstream.Upstream;
+import io.npmgateway.upstream.UpstreamChain;
+import io.npmgateway.upstream.UpstreamException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PackumentServiceTest {
+    private static final PackageName NAME = PackageName.parse("left-pad");
+    private static final String PATH = "/left-pad";
+    private static final CacheConfig CONFIG = new CacheConfig(Duration.ofMinutes(5), null, 16L << 20,
+            Duration.ofSeconds(30), 16L << 20);
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock();
+    private final ScriptedTransport transport = new ScriptedTransport();
+    private GatewayStore store;
+    private PackumentService service;
+
+    @BeforeEach
+    void start() {
+        store = GatewayStore.open(new StoreOptions(dir));
+        service = newService(CONFIG);
+    }
+
+    @AfterEach
+    void stop() {
+        store.close();
+    }
+
+    private PackumentService newService(CacheConfig config) {
+        UpstreamChain chain = new UpstreamChain(List.of(
+                new Upstream(UpstreamConfig.of("up", "http://127.0.0.1:9/"), transport)));
+        PackumentRewriter rewriter = new PackumentRewriter("http://gateway.test/");
+        return new PackumentService(chain, () -> rewriter, store.metadata(), config, clock, Runnable::run);
+    }
+
+    private static byte[] doc(String... versions) {
+        StringBuilder json = new StringBuilder("{\"name\":\"left-pad\",\"dist-tags\":{\"latest\":\"")
+                .append(versions[versions.length - 1]).append("\"},\"versions\":{");
+        for (int i = 0; i < versions.length; i++) {
+            json.append(i == 0 ? "" : ",").append('"').append(versions[i]).append("\":{\"name\":\"left-pad\","
+                    + "\"version\":\"").append(versions[i]).append("\",\"dist\":{\"tarball\":"
+                    + "\"http://127.0.0.1:9/left-pad/-/left-pad-").append(versions[i]).append(".tgz\"}}");
+        }
+        return json.append("}}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private PackumentLookup.Found found(CompletableFuture<PackumentLookup> f) throws Exception {
+        PackumentLookup lookup = f.get(5, TimeUnit.SECONDS);
+        assertThat(lookup).isInstanceOf(PackumentLookup.Found.class);
+        return (PackumentLookup.Found) lookup;
+    }
+
+    @Test
+    void aFreshDocumentIsServedWithoutAskingUpstream() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.MISS);
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.HIT);
+        assertThat(transport.callsTo(PATH)).isEqualTo(1);
+    }
+
+    @Test
+    void anOldDocumentIsRevalidatedWithItsEtagAndA304OnlyRenewsIt() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        CachedPackument first = found(service.lookup(NAME)).packument();
+        clock.advance(Duration.ofMinutes(6));
+        transport.answer(PATH, c -> CompletableFuture.completedFuture(new DocumentResponse(304, "\"e1\"", null,
+                new byte[0])));
+        PackumentLookup.Found again = found(service.lookup(NAME));
+        assertThat(again.outcome()).isEqualTo(CacheOutcome.REVALIDATED);
+        assertThat(transport.headers.get(1)).containsEntry("If-None-Match", "\"e1\"");
+        assertThat(again.packument().document()).isSameAs(first.document());
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.HIT);
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
+    }
+
+    @Test
+    void anOldDocumentIsServedStaleWhenTheUpstreamFails() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        found(service.lookup(NAME));
+        clock.advance(Duration.ofHours(2));
+        transport.refuse(PATH);
+        PackumentLookup.Found stale = found(service.lookup(NAME));
+        assertThat(stale.outcome()).isEqualTo(CacheOutcome.STALE);
+        assertThat(stale.packument().document().versions()).containsKey("1.0.0");
+    }
+
+    @Test
+    void beyondMaxStaleAFailingUpstreamIsAnError() throws Exception {
+        service = newService(new CacheConfig(Duration.ofMinutes(5), Duration.ofMinutes(10), 16L << 20,
+                Duration.ofSeconds(30), 16L << 20));
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        found(service.lookup(NAME));
+        clock.advance(Duration.ofMinutes(16));
+        transport.refuse(PATH);
+        assertThatThrownBy(() -> service.lookup(NAME).join()).isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(UpstreamException.class);
+    }
+
+    @Test
+    void aMissingVersionForcesOneRefreshThatIsRateLimited() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        CachedPackument first = found(service.lookup(NAME)).packument();
+        transport.ok(PATH, doc("1.0.0", "1.1.0"), "\"e2\"");
+        clock.advance(Duration.ofSeconds(11));
+        CachedPackument refreshed = found(service.refreshForMissing(NAME, first)).packument();
+        assertThat(refreshed.document().versions()).containsKey("1.1.0");
+        // A second miss right after is not sent upstream again.
+        found(service.refreshForMissing(NAME, refreshed));
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
+    }
+
+    @Test
+    void notFoundIsRememberedForTheNegativeTtlOnly() throws Exception {
+        assertThat(service.lookup(NAME).get(5, TimeUnit.SECONDS)).isInstanceOf(PackumentLookup.NotFound.class);
+        assertThat(service.lookup(NAME).get(5, TimeUnit.SECONDS)).isInstanceOf(PackumentLookup.NotFound.class);
+        assertThat(transport.callsTo(PATH)).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(31));
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.MISS);
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentMissesMakeOneUpstreamRequest() throws Exception {
+        CompletableFuture<DocumentResponse> gate = new CompletableFuture<>();
+        transport.answer(PATH, c -> gate);
+        List<CompletableFuture<PackumentLookup>> callers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            callers.add(service.lookup(NAME));
+        }
+        gate.complete(new DocumentResponse(200, "\"e1\"", null, doc("1.0.0")));
+        for (CompletableFuture<PackumentLookup> c : callers) {
+            assertThat(found(c).packument().document().versions()).containsKey("1.0.0");
+        }
+        assertThat(transport.callsTo(PATH)).isEqualTo(1);
+    }
+
+    @Test
+    void aRestartServesTheDocumentFromDiskAndRevalidatesItThere() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        found(service.lookup(NAME));
+        service = newService(CONFIG); // empty memory tier, same disk tier
+        PackumentLookup.Found fromDisk = found(service.lookup(NAME));
+        assertThat(fromDisk.outcome()).isEqualTo(CacheOutcome.HIT);
+        assertThat(transport.callsTo(PATH)).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(6));
+        service = newService(CONFIG);
+        transport.refuse(PATH);
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.STALE);
+        assertThat(transport.headers.get(1)).containsEntry("If-None-Match", "\"e1\"");
+    }
+
+    @Test
+    void anUpstream404DropsTheDiskCopySoARestartDoesNotResurrectIt() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        found(service.lookup(NAME));
+        clock.advance(Duration.ofMinutes(6));
+        transport.status(PATH, 404);
+        assertThat(service.lookup(NAME).get(5, TimeUnit.SECONDS)).isInstanceOf(PackumentLookup.NotFound.class);
+        assertThat(store.metadata().get("left-pad")).isEmpty();
+    }
+
+    @Test
+    void anUnusableUpstreamDocumentIsAnErrorAndIsNotKept() {
+        transport.ok(PATH, "{not json".getBytes(StandardCharsets.UTF_8), null);
+        assertThatThrownBy(() -> service.lookup(NAME).join()).hasCauseInstanceOf(UpstreamException.class)
+                .hasMessageContaining("not usable");
+        assertThat(store.metadata().get("left-pad")).isEmpty();
+    }
+}
