@@ -169,7 +169,7 @@ final class PackumentPass {
         while (next(parser) == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
             full.writeFieldName(key);
-            if (next(parser) == JsonToken.VALUE_STRING && key.equals("modified")) {
+            if (next(parser) == JsonToken.VALUE_STRING && key.equals("modified") && parser.getTextLength() > 0) {
                 modified = parser.getText();
             }
             copyValue(parser, full, null);

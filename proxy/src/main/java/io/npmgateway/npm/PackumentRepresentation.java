@@ -67,18 +67,18 @@ public enum PackumentRepresentation {
 
         /** Parses one list element {@code type/subtype *( ";" name=value )}; false when it is garbage. */
         boolean add(String header, int from, int to) {
-            String element = header.substring(from, to).trim();
+            String element = trimOws(header.substring(from, to));
             if (element.isEmpty()) {
                 return true; // RFC 9110 lists tolerate empty elements ("a, , b")
             }
             String[] parts = element.split(";", -1);
-            String range = parts[0].trim().toLowerCase(Locale.ROOT);
+            String range = trimOws(parts[0]).toLowerCase(Locale.ROOT);
             if (!isMediaRange(range)) {
                 return false;
             }
             int q = 1000;
             for (int i = 1; i < parts.length; i++) {
-                String parameter = parts[i].trim();
+                String parameter = trimOws(parts[i]);
                 if (parameter.isEmpty()) {
                     continue;
                 }
@@ -86,8 +86,8 @@ public enum PackumentRepresentation {
                 if (equals <= 0) {
                     return false;
                 }
-                if (parameter.substring(0, equals).trim().equalsIgnoreCase("q")) {
-                    q = parseQ(parameter.substring(equals + 1).trim());
+                if (trimOws(parameter.substring(0, equals)).equalsIgnoreCase("q")) {
+                    q = parseQ(trimOws(parameter.substring(equals + 1)));
                     if (q < 0) {
                         return false;
                     }
@@ -116,6 +116,19 @@ public enum PackumentRepresentation {
             // A wildcard never selects the corgi: clients that cannot read it would get it.
             int jsonWeight = json >= 0 ? json : applicationWildcard >= 0 ? applicationWildcard : Math.max(anyWildcard, 0);
             return corgi > 0 && corgi >= jsonWeight;
+        }
+
+        /** Strips only RFC 9110 optional whitespace (SP, HTAB): other control characters make the element garbage. */
+        private static String trimOws(String text) {
+            int start = 0;
+            int end = text.length();
+            while (start < end && (text.charAt(start) == ' ' || text.charAt(start) == '\t')) {
+                start++;
+            }
+            while (end > start && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\t')) {
+                end--;
+            }
+            return text.substring(start, end);
         }
 
         private static boolean isMediaRange(String range) {

@@ -57,7 +57,7 @@ public final class PackumentRewriter {
     public RewrittenPackument rewrite(PackageName name, byte[] upstreamFullDocument) {
         Objects.requireNonNull(upstreamFullDocument, "upstreamFullDocument");
         try {
-            return rewrite(name, PackumentJson.FACTORY.createParser(upstreamFullDocument), upstreamFullDocument.length);
+            return rewrite(name, open(name, upstreamFullDocument), upstreamFullDocument.length);
         } catch (IOException e) {
             throw new UncheckedIOException("reading a byte array failed", e); // cannot happen: no I/O involved
         }
@@ -73,7 +73,21 @@ public final class PackumentRewriter {
     public RewrittenPackument rewrite(PackageName name, InputStream upstreamFullDocument, int expectedLength)
             throws IOException {
         Objects.requireNonNull(upstreamFullDocument, "upstreamFullDocument");
-        return rewrite(name, PackumentJson.FACTORY.createParser(upstreamFullDocument), Math.max(expectedLength, 0));
+        JsonParser parser;
+        try {
+            parser = PackumentJson.FACTORY.createParser(upstreamFullDocument);
+        } catch (JsonProcessingException e) {
+            throw PackumentJson.malformed(name, e, null);
+        }
+        return rewrite(name, parser, Math.max(expectedLength, 0));
+    }
+
+    private static JsonParser open(PackageName name, byte[] document) throws IOException {
+        try {
+            return PackumentJson.FACTORY.createParser(document);
+        } catch (JsonProcessingException e) {
+            throw PackumentJson.malformed(name, e, null);
+        }
     }
 
     private RewrittenPackument rewrite(PackageName name, JsonParser parser, int inputLength) throws IOException {

@@ -38,9 +38,9 @@ public final class LargePackumentGenerator {
     private LargePackumentGenerator() {
     }
 
-    /** A document of {@code versionCount} versions with the default seed (about 1.2 KB per version). */
+    /** A document of {@code versionCount} versions with the default seed (about 1.4 KB per version). */
     public static byte[] generate(String packageName, int versionCount) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(versionCount * 1300 + 64 * 1024);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(versionCount * 1500 + 128 * 1024);
         try {
             write(out, packageName, versionCount, DEFAULT_SEED);
         } catch (IOException e) {
@@ -137,8 +137,8 @@ public final class LargePackumentGenerator {
         g.writeObjectFieldStart("engines");
         g.writeStringField("node", ">=" + (14 + i / 5000 * 2));
         g.writeEndObject();
-        writeDependencies(g, "dependencies", 3 + random.nextInt(6), random);
-        writeDependencies(g, "devDependencies", 5 + random.nextInt(8), random);
+        writeDependencies(g, "dependencies", 2 + random.nextInt(5), random);
+        writeDependencies(g, "devDependencies", 2 + random.nextInt(5), random);
         if (i % 5 == 0) {
             writeDependencies(g, "peerDependencies", 1, random);
         }
@@ -156,6 +156,14 @@ public final class LargePackumentGenerator {
             g.writeStringField("deprecated", "Release " + version + " has a known bug, upgrade");
         }
         g.writeStringField("license", "MIT");
+        g.writeArrayFieldStart("maintainers");
+        writePerson(g, "alice");
+        writePerson(g, "bob");
+        g.writeEndArray();
+        g.writeObjectFieldStart("_npmOperationalInternal");
+        g.writeStringField("host", "storage.example");
+        g.writeStringField("tmp", "tmp/" + name.unscopedName() + "_" + version + "_" + (1_500_000_000_000L + i * 1000L) + "_0." + random.nextInt(1_000_000));
+        g.writeEndObject();
         g.writeStringField("gitHead", hex(random, 40));
         g.writeStringField("_id", name + "@" + version);
         g.writeStringField("_nodeVersion", "20.11." + (i % 30));

@@ -11,7 +11,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.util.Map;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
@@ -201,6 +205,21 @@ class PackumentRewriterTest {
         assertThat(fromStream.abbreviated()).isEqualTo(fromBytes.abbreviated());
         assertThat(fromStream.versions()).isEqualTo(fromBytes.versions());
         assertThat(fromStream.fileVersions()).isEqualTo(fromBytes.fileVersions());
+    }
+
+    @Test
+    void aFailingStreamIsAnIoErrorNotAMalformedDocument() {
+        byte[] upstream = bytes("unscoped.json");
+        InputStream failing = new SequenceInputStream(new ByteArrayInputStream(upstream, 0, 100), new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("connection reset");
+            }
+        });
+
+        assertThatThrownBy(() -> rewriter.rewrite(TINY, failing, upstream.length))
+                .isInstanceOf(IOException.class).isNotInstanceOf(JsonProcessingException.class)
+                .hasMessage("connection reset");
     }
 
     @Test
