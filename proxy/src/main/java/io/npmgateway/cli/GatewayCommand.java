@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * The {@code npm-gateway} command line: reads the configuration (file, then flags), starts the gateway, logs
@@ -87,12 +88,10 @@ public final class GatewayCommand implements Callable<Integer> {
             System.err.println("npm-gateway: " + e.getMessage());
             return EXIT_STARTUP;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
-            gateway.close();
-            LOG.info("stopped");
-            stopped.countDown();
-        }, "npm-gateway-shutdown"));
+        // SIGTERM and SIGINT end the wait below, so the gateway closes its store cleanly and the process exits 0.
+        for (String signal : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(signal), s -> stopped.countDown());
+        }
         LOG.info("npm-gateway listening on {} (registry URL for clients: {})", gateway.localAddress(),
                 gateway.publicUrl());
         LOG.info("upstreams: {}", config.upstreams().stream()
@@ -104,6 +103,9 @@ public final class GatewayCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        LOG.info("shutting down");
+        gateway.close();
+        LOG.info("stopped");
         return 0;
     }
 

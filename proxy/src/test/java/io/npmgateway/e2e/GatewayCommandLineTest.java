@@ -1,0 +1,129 @@
+package io.npmgateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway as an operator runs it: a real JVM process, its flags, exit codes, log lines and signals. */
+class GatewayCommandLineTest {
+    @TempDir
+    Path dir;
+
+    private Process start(Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.npmgateway.Main"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("out.log").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private String output() throws IOException {
+        return Files.readString(dir.resolve("out.log"), StandardCharsets.UTF_8);
+    }
+
+    private int exitOf(Process p) throws Exception {
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the gateway did not exit; output:\n" + output());
+        }
+        return p.exitValue();
+    }
+
+    @Test
+    void anUnknownFlagExitsWith2AndSaysWhichFlag() throws Exception {
+        Process p = start(Map.of(), "--no-such-flag");
+        assertThat(exitOf(p)).isEqualTo(2);
+        assertThat(output()).contains("--no-such-flag");
+    }
+
+    @Test
+    void aPortInUseExitsWith3AndSaysSo() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Process p = start(Map.of(), "--port", String.valueOf(taken.getLocalPort()),
+                    "--data-dir", dir.resolve("data").toString(), "--upstream", "http://127.0.0.1:9/");
+            assertThat(exitOf(p)).isEqualTo(3);
+            assertThat(output()).contains("already in use").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void anUnwritableDataDirExitsWith3AndSaysSo() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Process p = start(Map.of(), "--port", "0", "--data-dir", file.resolve("data").toString(),
+                "--upstream", "http://127.0.0.1:9/");
+        assertThat(exitOf(p)).isEqualTo(3);
+        assertThat(output()).contains("not writable").doesNotContain("\tat ");
+    }
+
+    @Test
+    void withNoUpstreamAndNoNpmItExitsWithOneLineSayingHowToSetOne() throws Exception {
+        Process p = start(Map.of("PATH", dir.toString()), "--port", "0",
+                "--data-dir", dir.resolve("data").toString());
+        assertThat(exitOf(p)).isEqualTo(2);
+        assertThat(output().strip().lines()).hasSize(1);
+        assertThat(output()).contains("--upstream").contains("npm config set registry");
+    }
+
+    @Test
+    void itLogsWhereItListensServesAndExitsCleanlyOnSigterm() throws Exception {
+        int port = GatewayProcess.freePort();
+        Path data = dir.resolve("data");
+        Process p = start(Map.of(), "--port", String.valueOf(port), "--data-dir", data.toString(),
+                "--upstream", "http://127.0.0.1:9/");
+        try {
+            waitForLog(p, "ready in");
+            assertThat(output()).contains("http://127.0.0.1:" + port + "/").contains("upstream=http://127.0.0.1:9/")
+                    .contains(data.toAbsolutePath().toString());
+            HttpResponse<String> ping = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ping")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ping.body()).isEqualTo("{}");
+            p.destroy(); // SIGTERM
+            assertThat(exitOf(p)).isEqualTo(0);
+            assertThat(output()).contains("stopped");
+        } finally {
+            p.destroyForcibly();
+        }
+        // The store closed cleanly: a new gateway opens the same directory.
+        Process again = start(Map.of(), "--port", "0", "--data-dir", data.toString(),
+                "--upstream", "http://127.0.0.1:9/");
+        try {
+            waitForLog(again, "ready in");
+        } finally {
+            again.destroy();
+            exitOf(again);
+        }
+    }
+
+    private void waitForLog(Process p, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!output().contains(text)) {
+            if (!p.isAlive()) {
+                throw new AssertionError("the gateway exited with " + p.exitValue() + ":\n" + output());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + text + "' in the log within 60 s:\n" + output());
+            }
+            p.waitFor(50, TimeUnit.MILLISECONDS);
+        }
+    }
+}
