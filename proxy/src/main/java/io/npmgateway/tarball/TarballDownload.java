@@ -56,7 +56,7 @@ public final class TarballDownload {
     }
 
     void start() {
-        writer = store.begin(key);
+        writer = store.begin(key, upstream.id());
         upstream.fetchTarball(url, new Consumer());
     }
 

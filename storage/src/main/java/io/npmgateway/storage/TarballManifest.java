@@ -15,6 +15,7 @@ package io.npmgateway.storage;
  * @param sha1             lowercase hex, as in {@code dist.shasum}
  * @param storedAtMillis   when it was committed
  * @param lastAccessMillis when it was last found, which drives least-recently-used eviction
+ * @param origin           the upstream the bytes came from (for download metrics), or {@code null} when unknown
  */
 public record TarballManifest(
         String key,
@@ -25,7 +26,8 @@ public record TarballManifest(
         String sha512,
         String sha1,
         long storedAtMillis,
-        long lastAccessMillis) {
+        long lastAccessMillis,
+        String origin) {
 
     /** Length of chunk {@code index}: {@code chunkSize}, except a shorter last chunk. */
     public int chunkLength(int index) {

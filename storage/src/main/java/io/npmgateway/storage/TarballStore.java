@@ -90,11 +90,19 @@ public final class TarballStore {
 
     /** Starts storing a download of {@code key}. Writes nothing until the first chunk is full. */
     public TarballWriter begin(String key) {
+        return begin(key, null);
+    }
+
+    /**
+     * Starts storing a download of {@code key} from the upstream {@code origin}, which the manifest keeps (download
+     * metrics are labelled by it, also for hits).
+     */
+    public TarballWriter begin(String key, String origin) {
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("tarball key must not be empty");
         }
         rocks.requireOpen();
-        return new TarballWriter(this, key, downloadIds.nextLong(), options.chunkSize());
+        return new TarballWriter(this, key, origin, downloadIds.nextLong(), options.chunkSize());
     }
 
     /** Purges a tarball (admin). Clients still streaming it see {@link TarballGoneException}. */
@@ -182,8 +190,8 @@ public final class TarballStore {
      * Publishes a verified download: last chunk, manifest and journal removal in one batch. When the key is already
      * stored, keeps that copy, drops this download's chunks and returns the stored manifest.
      */
-    TarballManifest commit(String key, long downloadId, long size, int chunkCount, int chunkSize, byte[] lastChunk,
-            TarballDigests digests, int chunksOnDisk, boolean journaled) {
+    TarballManifest commit(String key, String origin, long downloadId, long size, int chunkCount, int chunkSize,
+            byte[] lastChunk, TarballDigests digests, int chunksOnDisk, boolean journaled) {
         byte[] rawKey = utf8(key);
         TarballManifest committed;
         mutations.lock();
@@ -195,7 +203,7 @@ public final class TarballStore {
                 return ManifestCodec.decode(key, existingManifest, existing.lastAccess());
             }
             long now = clock.millis();
-            byte[] manifest = ManifestCodec.encode(downloadId, size, chunkCount, chunkSize, digests, now);
+            byte[] manifest = ManifestCodec.encode(downloadId, size, chunkCount, chunkSize, digests, now, origin);
             rocks.write(batch -> {
                 if (lastChunk != null) {
                     batch.put(rocks.chunks, ChunkKeys.chunk(downloadId, chunkCount - 1), lastChunk);

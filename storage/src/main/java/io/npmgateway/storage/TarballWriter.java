@@ -26,6 +26,7 @@ public final class TarballWriter implements AutoCloseable {
 
     private final TarballStore store;
     private final String key;
+    private final String origin;
     private final long downloadId;
     private final int chunkSize;
     private final TarballDigests.Computer digests = new TarballDigests.Computer();
@@ -40,9 +41,10 @@ public final class TarballWriter implements AutoCloseable {
     private volatile long committedSize = -1;
     private volatile State state = State.WRITING;
 
-    TarballWriter(TarballStore store, String key, long downloadId, int chunkSize) {
+    TarballWriter(TarballStore store, String key, String origin, long downloadId, int chunkSize) {
         this.store = store;
         this.key = key;
+        this.origin = origin;
         this.downloadId = downloadId;
         this.chunkSize = chunkSize;
         this.buffer = new byte[chunkSize];
@@ -129,7 +131,7 @@ public final class TarballWriter implements AutoCloseable {
         int chunkCount = chunksWritten + (lastChunk == null ? 0 : 1);
         TarballManifest manifest;
         try {
-            manifest = store.commit(key, downloadId, size, chunkCount, chunkSize, lastChunk, actual, chunksWritten,
+            manifest = store.commit(key, origin, downloadId, size, chunkCount, chunkSize, lastChunk, actual, chunksWritten,
                     journaled);
         } catch (RuntimeException e) {
             discardQuietly(e);
