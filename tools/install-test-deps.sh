@@ -26,6 +26,18 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 
 mkdir -p "$tools_dir"
 
+# promtool (Debian's prometheus package) checks the gateway's /metrics output in the metrics tests.
+if [ -z "${PROMTOOL:-}" ] && ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-deps: installing promtool (Debian package prometheus)" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null \
+      || die "apt-get install prometheus failed"
+  else
+    die "promtool is missing: install Debian's prometheus package (sudo apt-get install prometheus) or set PROMTOOL"
+  fi
+fi
+
+
 # Two builds starting at once (parallel CI jobs on one checkout) must not install into the same prefix.
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$tools_dir/.lock"

@@ -14,6 +14,11 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.npmgateway.config.GatewayConfig;
 import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.metrics.GatewayMetrics;
+import io.npmgateway.metrics.MetricsConfig;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.npmgateway.server.ServerServices;
 import io.npmgateway.npm.PackumentRewriter;
 import io.npmgateway.packument.PackumentService;
 import io.npmgateway.server.GatewayServer;
@@ -47,9 +52,15 @@ public final class Gateway implements AutoCloseable {
     private final ExecutorService workPool;
     private final GatewayServer server;
     private final String publicUrl;
+    private final GatewayMetrics metrics;
+    private final java.time.Duration shutdownGrace;
+    private boolean closed;
 
     private Gateway(GatewayStore store, EventLoopGroup bossGroup, EventLoopGroup workerGroup,
-            NettyUpstreamTransport transport, ExecutorService workPool, GatewayServer server, String publicUrl) {
+            NettyUpstreamTransport transport, ExecutorService workPool, GatewayServer server, String publicUrl,
+            GatewayMetrics metrics, java.time.Duration shutdownGrace) {
+        this.metrics = metrics;
+        this.shutdownGrace = shutdownGrace;
         this.store = store;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
@@ -74,21 +85,36 @@ public final class Gateway implements AutoCloseable {
         ExecutorService work = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 threads("npm-gateway-work"));
         NettyUpstreamTransport transport = new NettyUpstreamTransport(workers, clientChannel);
+        GatewayMetrics metrics = new GatewayMetrics(MetricsConfig.defaults());
         try {
             List<Upstream> upstreams = new ArrayList<>();
             for (UpstreamConfig u : config.upstreams()) {
-                upstreams.add(new Upstream(u, transport));
+                Upstream upstream = new Upstream(u, transport, metrics);
+                upstreams.add(upstream);
+                metrics.bindUpstream(u.id(), () -> Double.NaN, () -> 0,
+                        () -> upstream.health().isUp() ? GatewayMetrics.UPSTREAM_AVAILABLE
+                                : GatewayMetrics.UPSTREAM_UNAVAILABLE);
             }
             UpstreamChain chain = new UpstreamChain(upstreams);
             // The public URL is needed before the first rewrite; with port 0 it is known only after binding.
             PublicUrlHolder holder = new PublicUrlHolder(config.server().publicUrl());
             PackumentService packuments = new PackumentService(chain, holder::rewriter, store.metadata(), config.cache(),
-                    Clock.systemUTC(), work);
-            TarballService tarballs = new TarballService(store.tarballs(), packuments, chain, work);
+                    Clock.systemUTC(), work, metrics);
+            TarballService tarballs = new TarballService(store.tarballs(), packuments, chain, work, metrics);
+            metrics.bindMetadataCache(packuments.cache());
+            metrics.bindTarballStore(store.tarballs()::totalBytes, store.tarballs()::entryCount,
+                    store.tarballs()::evictionCount);
+            if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider) {
+                var allocator = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
+                metrics.bindNettyAllocator(allocator::usedDirectMemory, allocator::usedHeapMemory);
+            }
+            ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics, "/metrics",
+                    false);
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
-                    serverChannel, packuments, tarballs);
+                    serverChannel, services);
             String publicUrl = holder.bind(server.localAddress());
-            return new Gateway(store, boss, workers, transport, work, server, publicUrl);
+            return new Gateway(store, boss, workers, transport, work, server, publicUrl, metrics,
+                    java.time.Duration.ofSeconds(30));
         } catch (RuntimeException e) {
             transport.close();
             shutdown(boss, workers, work);
@@ -106,11 +132,33 @@ public final class Gateway implements AutoCloseable {
         return publicUrl;
     }
 
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Shuts down gracefully: stops accepting connections, lets responses already under way finish (up to the
+     * grace period), then closes the upstream client, the threads and, last, the store.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         server.close();
+        try {
+            int left = server.inFlight().awaitIdle(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
+            if (left > 0) {
+                org.slf4j.LoggerFactory.getLogger(Gateway.class).warn(
+                        "{} responses still in flight after {} s; closing anyway", left, shutdownGrace.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         transport.close();
         shutdown(bossGroup, workerGroup, workPool);
+        metrics.close();
         store.close();
     }
 

@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.npmgateway.config.CacheConfig;
+import io.npmgateway.metrics.FetchKind;
+import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.MalformedPackumentException;
 import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.PackumentRewriter;
@@ -40,6 +42,7 @@ public final class PackumentService {
     private final UpstreamChain chain;
     private final Supplier<PackumentRewriter> rewriter;
     private final MetadataStore disk;
+    private final GatewayMetrics metrics;
     private final CacheConfig config;
     private final Clock clock;
     private final Executor rewriteExecutor;
@@ -49,10 +52,11 @@ public final class PackumentService {
             new ConcurrentHashMap<>();
 
     public PackumentService(UpstreamChain chain, Supplier<PackumentRewriter> rewriter, MetadataStore disk,
-            CacheConfig config, Clock clock, Executor rewriteExecutor) {
+            CacheConfig config, Clock clock, Executor rewriteExecutor, GatewayMetrics metrics) {
         this.chain = chain;
         this.rewriter = rewriter;
         this.disk = disk;
+        this.metrics = metrics;
         this.config = config;
         this.clock = clock;
         this.rewriteExecutor = rewriteExecutor;
@@ -111,6 +115,7 @@ public final class PackumentService {
         CompletableFuture<PackumentLookup> mine = new CompletableFuture<>();
         CompletableFuture<PackumentLookup> existing = inFlight.putIfAbsent(name, mine);
         if (existing != null) {
+            metrics.coalesced(FetchKind.PACKUMENT);
             return existing;
         }
         CachedPackument inMemory = documents.getIfPresent(name);
@@ -161,6 +166,7 @@ public final class PackumentService {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                             ? error.getCause() : error;
                     if (previous != null && cause instanceof UpstreamException && withinMaxStale(previous)) {
+                        metrics.staleServed();
                         return new PackumentLookup.Found(previous, CacheOutcome.STALE);
                     }
                     throw cause instanceof RuntimeException ? (RuntimeException) cause : new CompletionException(cause);

@@ -18,6 +18,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.npmgateway.metrics.CacheOutcome;
+import io.npmgateway.metrics.Route;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -30,15 +32,67 @@ public final class Exchange {
     private final ChannelHandlerContext ctx;
     private final HttpRequest request;
     private final boolean keepAlive;
-    private final Runnable onFinished;
+    private final java.util.function.Consumer<Exchange> onFinished;
     private final AtomicBoolean answered = new AtomicBoolean();
     private final long startNanos = System.nanoTime();
+    // What the access log and the metrics say about this request; set by the route that answers it.
+    private volatile Route route = Route.OTHER;
+    private volatile CacheOutcome outcome = CacheOutcome.NONE;
+    private volatile String upstreamId;
+    private volatile String packageName;
+    private volatile int status;
+    private volatile long bytes;
+    private volatile boolean completed;
 
-    Exchange(ChannelHandlerContext ctx, HttpRequest request, Runnable onFinished) {
+    Exchange(ChannelHandlerContext ctx, HttpRequest request, java.util.function.Consumer<Exchange> onFinished) {
         this.ctx = ctx;
         this.request = request;
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.onFinished = onFinished;
+    }
+
+    /** Labels the request for the access log and metrics: which route, how the cache took part, which upstream. */
+    public void describe(Route route, CacheOutcome outcome, String upstreamId) {
+        this.route = route;
+        this.outcome = outcome;
+        if (upstreamId != null) {
+            this.upstreamId = upstreamId;
+        }
+    }
+
+    /** Marks a tarball response as a download of {@code packageName} (counted when it completes). */
+    public void download(String packageName, String upstreamId) {
+        this.packageName = packageName;
+        this.upstreamId = upstreamId;
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    public CacheOutcome outcome() {
+        return outcome;
+    }
+
+    public String upstreamId() {
+        return upstreamId;
+    }
+
+    public String packageName() {
+        return packageName;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Whether the whole response was written (false when the connection broke or was cut). */
+    public boolean completed() {
+        return completed;
     }
 
     public HttpRequest request() {
@@ -92,6 +146,9 @@ public final class Exchange {
     }
 
     public void error(HttpResponseStatus status, String message, HttpHeaders extraHeaders) {
+        if (status.code() >= 500 || outcome == CacheOutcome.NONE && status.code() >= 400 && route != Route.OTHER) {
+            outcome = CacheOutcome.ERROR;
+        }
         byte[] body = Json.errorBody(message);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
@@ -125,6 +182,7 @@ public final class Exchange {
             return;
         }
         setConnection(response);
+        this.status = status.code();
         finish(ctx.writeAndFlush(response));
     }
 
@@ -133,6 +191,8 @@ public final class Exchange {
             response.release();
             return;
         }
+        status = response.status().code();
+        bytes = isHead() ? 0 : contentLength;
         HttpUtil.setContentLength(response, contentLength);
         setConnection(response);
         finish(ctx.writeAndFlush(response));
@@ -149,6 +209,8 @@ public final class Exchange {
             return false;
         }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        this.status = status.code();
+        this.bytes = isHead() ? 0 : Math.max(0, contentLength);
         response.headers().set(headers);
         if (contentLength >= 0) {
             HttpUtil.setContentLength(response, contentLength);
@@ -179,6 +241,11 @@ public final class Exchange {
         ctx.close();
     }
 
+    /** For a streamed body whose length was not known up front: the bytes actually sent. */
+    public void bytesSent(long sent) {
+        this.bytes = sent;
+    }
+
     public boolean isAnswered() {
         return answered.get();
     }
@@ -205,7 +272,8 @@ public final class Exchange {
             if (!f.isSuccess()) {
                 ctx.close();
             }
-            onFinished.run();
+            completed = f.isSuccess();
+            onFinished.accept(this);
         });
     }
 

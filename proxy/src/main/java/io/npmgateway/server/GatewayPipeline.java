@@ -25,11 +25,16 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
     private final ServerConfig config;
     private final RequestPathParser paths;
     private final Routes routes;
+    private final RequestObserver observer;
+    private final InFlight inFlight;
 
-    GatewayPipeline(ServerConfig config, RequestPathParser paths, Routes routes) {
+    GatewayPipeline(ServerConfig config, RequestPathParser paths, Routes routes, RequestObserver observer,
+            InFlight inFlight) {
         this.config = config;
         this.paths = paths;
         this.routes = routes;
+        this.observer = observer;
+        this.inFlight = inFlight;
     }
 
     @Override
@@ -45,7 +50,7 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
         p.addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BODY, true));
         // 5. Streamed bodies (tarballs) written only as fast as the client reads them.
         p.addLast("stream", new ChunkedWriteHandler());
-        // 6. Route to the registry's answers.
-        p.addLast("registry", new RegistryHandler(paths, routes));
+        // 6. Route to the registry's answers; each answered request is logged and measured once.
+        p.addLast("registry", new RegistryHandler(paths, routes, observer, inFlight));
     }
 }

@@ -8,8 +8,6 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.npmgateway.config.ServerConfig;
 import io.npmgateway.npm.RequestPathParser;
-import io.npmgateway.packument.PackumentService;
-import io.npmgateway.tarball.TarballService;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 
@@ -19,9 +17,11 @@ import java.net.InetSocketAddress;
  */
 public final class GatewayServer implements AutoCloseable {
     private final Channel serverChannel;
+    private final InFlight inFlight;
 
-    private GatewayServer(Channel serverChannel) {
+    private GatewayServer(Channel serverChannel, InFlight inFlight) {
         this.serverChannel = serverChannel;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -30,9 +30,13 @@ public final class GatewayServer implements AutoCloseable {
      * @throws ServerStartException with a message fit for the operator when the address cannot be bound
      */
     public static GatewayServer start(ServerConfig config, String basePath, EventLoopGroup bossGroup,
-            EventLoopGroup workerGroup, Class<? extends ServerChannel> channelType, PackumentService packuments,
-            TarballService tarballs) {
-        Routes routes = new Routes(new PackumentRoutes(packuments), new TarballRoute(tarballs));
+            EventLoopGroup workerGroup, Class<? extends ServerChannel> channelType, ServerServices services) {
+        Readiness readiness = new Readiness(services.store()::isOpen, services.store().tarballs()::entryCount,
+                services.upstreams());
+        Routes routes = new Routes(new PackumentRoutes(services.packuments()), new TarballRoute(services.tarballs()),
+                services.metrics(), services.metricsPath(), readiness);
+        RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
+        InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(channelType)
@@ -40,10 +44,11 @@ public final class GatewayServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                .childHandler(new GatewayPipeline(config, new RequestPathParser(basePath), routes));
+                .childHandler(new GatewayPipeline(config, new RequestPathParser(basePath), routes, observer,
+                        inFlight));
         try {
             Channel channel = bootstrap.bind(config.bind(), config.port()).syncUninterruptibly().channel();
-            return new GatewayServer(channel);
+            return new GatewayServer(channel, inFlight);
         } catch (Exception e) {
             String where = config.bind() + ":" + config.port();
             if (e instanceof BindException || e.getCause() instanceof BindException
@@ -63,6 +68,11 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
+    }
+
+    /** Requests being answered right now: what a graceful shutdown waits for. */
+    public InFlight inFlight() {
+        return inFlight;
     }
 
     /** The server could not start; the message says why in the operator's terms. */

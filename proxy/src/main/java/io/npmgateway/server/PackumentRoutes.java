@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.npmgateway.metrics.Route;
 import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.PackumentRepresentation;
 import io.npmgateway.packument.CacheOutcome;
@@ -31,6 +32,7 @@ final class PackumentRoutes {
     }
 
     void packument(Exchange ex, PackageName name) {
+        ex.describe(Route.PACKUMENT, io.npmgateway.metrics.CacheOutcome.NONE, null);
         service.lookup(name).whenComplete((lookup, error) -> {
             if (error != null) {
                 Failures.respond(ex, error, "the packument of " + name);
@@ -43,8 +45,20 @@ final class PackumentRoutes {
         });
     }
 
+    /** The metrics' name for how the cache took part. */
+    static io.npmgateway.metrics.CacheOutcome metric(CacheOutcome outcome) {
+        switch (outcome) {
+            case HIT: return io.npmgateway.metrics.CacheOutcome.HIT;
+            case MISS: return io.npmgateway.metrics.CacheOutcome.MISS;
+            case STALE: return io.npmgateway.metrics.CacheOutcome.STALE;
+            default: return io.npmgateway.metrics.CacheOutcome.REVALIDATED;
+        }
+    }
+
     private void sendPackument(Exchange ex, CachedPackument p, CacheOutcome outcome) {
         PackumentRepresentation representation = PackumentRepresentation.negotiate(ex.header(HttpHeaderNames.ACCEPT));
+        ex.describe(representation == PackumentRepresentation.ABBREVIATED ? Route.ABBREVIATED : Route.PACKUMENT,
+                metric(outcome), p.upstreamId());
         String etag = p.etag(representation);
         HttpHeaders headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.ETAG, etag);
@@ -67,7 +81,8 @@ final class PackumentRoutes {
     }
 
     void version(Exchange ex, PackageName name, String selector) {
-        withVersion(name, selector).whenComplete((manifest, error) -> {
+        ex.describe(Route.VERSION, io.npmgateway.metrics.CacheOutcome.NONE, null);
+        withVersion(ex, name, selector).whenComplete((manifest, error) -> {
             if (error != null) {
                 Failures.respond(ex, error, name + "@" + selector);
             } else if (manifest.isEmpty()) {
@@ -83,12 +98,13 @@ final class PackumentRoutes {
     }
 
     /** The manifest for a version or tag, refreshing once from upstream when the cached copy lacks it. */
-    private CompletableFuture<Optional<byte[]>> withVersion(PackageName name, String selector) {
+    private CompletableFuture<Optional<byte[]>> withVersion(Exchange ex, PackageName name, String selector) {
         return service.lookup(name).thenCompose(lookup -> {
             if (!(lookup instanceof PackumentLookup.Found)) {
                 return CompletableFuture.completedFuture(Optional.empty());
             }
             CachedPackument p = ((PackumentLookup.Found) lookup).packument();
+            ex.describe(Route.VERSION, metric(((PackumentLookup.Found) lookup).outcome()), p.upstreamId());
             Optional<byte[]> manifest = manifest(p, selector);
             if (manifest.isPresent() || ((PackumentLookup.Found) lookup).outcome() != CacheOutcome.HIT) {
                 return CompletableFuture.completedFuture(manifest);
@@ -105,7 +121,12 @@ final class PackumentRoutes {
     }
 
     void distTags(Exchange ex, PackageName name) {
+        ex.describe(Route.DIST_TAGS, io.npmgateway.metrics.CacheOutcome.NONE, null);
         service.lookup(name).whenComplete((lookup, error) -> {
+            if (lookup instanceof PackumentLookup.Found) {
+                PackumentLookup.Found f = (PackumentLookup.Found) lookup;
+                ex.describe(Route.DIST_TAGS, metric(f.outcome()), f.packument().upstreamId());
+            }
             if (error != null) {
                 Failures.respond(ex, error, "the dist-tags of " + name);
             } else if (lookup instanceof PackumentLookup.NotFound) {

@@ -29,12 +29,16 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
 
     private final RequestPathParser paths;
     private final Routes routes;
+    private final RequestObserver observer;
+    private final InFlight inFlight;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
 
-    RegistryHandler(RequestPathParser paths, Routes routes) {
+    RegistryHandler(RequestPathParser paths, Routes routes, RequestObserver observer, InFlight inFlight) {
         this.paths = paths;
         this.routes = routes;
+        this.observer = observer;
+        this.inFlight = inFlight;
     }
 
     @Override
@@ -58,7 +62,12 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         busy = true;
-        Exchange exchange = new Exchange(ctx, request, () -> ctx.executor().execute(() -> next(ctx)));
+        inFlight.started();
+        Exchange exchange = new Exchange(ctx, request, ex -> {
+            inFlight.finished();
+            observer.completed(ex);
+            ctx.executor().execute(() -> next(ctx));
+        });
         try {
             dispatch(exchange, request);
         } catch (InvalidRequestException e) {

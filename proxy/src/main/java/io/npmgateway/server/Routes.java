@@ -1,6 +1,10 @@
 package io.npmgateway.server;
 
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.RegistryRequest;
 
 /**
@@ -8,16 +12,46 @@ import io.npmgateway.npm.RegistryRequest;
  * (metrics) are checked first because they live outside the registry's path prefix.
  */
 final class Routes {
+    static final String HEALTH = "/-/health";
+    static final String READY = "/-/ready";
+
     private final PackumentRoutes packuments;
     private final TarballRoute tarballs;
+    private final GatewayMetrics metrics;
+    private final String metricsPath;
+    private final Readiness readiness;
 
-    Routes(PackumentRoutes packuments, TarballRoute tarballs) {
+    Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
+            Readiness readiness) {
         this.packuments = packuments;
         this.tarballs = tarballs;
+        this.metrics = metrics;
+        this.metricsPath = metricsPath;
+        this.readiness = readiness;
     }
 
-    /** Serves endpoints outside the registry namespace; returns false when the path is not one of them. */
-    boolean serveOperational(Exchange exchange, String rawPath) {
+    /**
+     * Serves the operational endpoints, which live at fixed paths whatever the registry's path prefix (so probes
+     * and scrapers need no knowledge of it); returns false when the path is not one of them.
+     */
+    boolean serveOperational(Exchange ex, String rawPath) {
+        if (rawPath.equals(HEALTH)) {
+            ex.json(HttpResponseStatus.OK, "{\"status\":\"up\"}");
+            return true;
+        }
+        if (rawPath.equals(READY)) {
+            Readiness.Report report = readiness.report();
+            ex.json(report.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, report.json());
+            return true;
+        }
+        if (metricsPath != null && rawPath.equals(metricsPath)) {
+            io.npmgateway.metrics.Scrape scrape = metrics.scrape(ex.header(HttpHeaderNames.ACCEPT));
+            HttpHeaders headers = new DefaultHttpHeaders();
+            headers.set(HttpHeaderNames.CONTENT_TYPE, scrape.contentType());
+            headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            ex.bytes(HttpResponseStatus.OK, headers, scrape.body());
+            return true;
+        }
         return false;
     }
 

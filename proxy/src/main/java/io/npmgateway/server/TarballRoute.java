@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import io.npmgateway.metrics.CacheOutcome;
+import io.npmgateway.metrics.Route;
 import io.npmgateway.npm.RegistryRequest;
 import io.npmgateway.storage.TarballManifest;
 import io.npmgateway.tarball.TarballDownload;
@@ -31,15 +33,22 @@ final class TarballRoute {
 
     void serve(Exchange ex, RegistryRequest.Tarball request) {
         String subject = request.name() + "/-/" + request.fileName();
+        ex.describe(Route.TARBALL, CacheOutcome.NONE, null);
         service.open(request).whenComplete((source, error) -> {
             if (error != null) {
                 Failures.respond(ex, error, subject);
             } else if (source instanceof TarballSource.Stored) {
-                sendStored(ex, ((TarballSource.Stored) source).manifest(), "hit");
+                TarballManifest manifest = ((TarballSource.Stored) source).manifest();
+                ex.describe(Route.TARBALL, CacheOutcome.HIT, manifest.origin());
+                ex.download(request.name().toString(), manifest.origin());
+                sendStored(ex, manifest, "hit");
             } else if (source instanceof TarballSource.NotFound) {
                 ex.error(HttpResponseStatus.NOT_FOUND, ((TarballSource.NotFound) source).message());
             } else {
-                sendDownloading(ex, ((TarballSource.Downloading) source).download(), subject);
+                TarballDownload download = ((TarballSource.Downloading) source).download();
+                ex.describe(Route.TARBALL, CacheOutcome.MISS, download.upstreamId());
+                ex.download(request.name().toString(), download.upstreamId());
+                sendDownloading(ex, download, subject);
             }
         });
     }

@@ -1,5 +1,7 @@
 package io.npmgateway.tarball;
 
+import io.npmgateway.metrics.FetchKind;
+import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.RegistryRequest;
 import io.npmgateway.npm.VersionDist;
 import io.npmgateway.packument.CachedPackument;
@@ -29,14 +31,16 @@ public final class TarballService {
     private final PackumentService packuments;
     private final UpstreamChain chain;
     private final Executor storagePool;
+    private final GatewayMetrics metrics;
     private final ConcurrentHashMap<String, TarballDownload> downloads = new ConcurrentHashMap<>();
 
     public TarballService(TarballStore store, PackumentService packuments, UpstreamChain chain,
-            Executor storagePool) {
+            Executor storagePool, GatewayMetrics metrics) {
         this.store = store;
         this.packuments = packuments;
         this.chain = chain;
         this.storagePool = storagePool;
+        this.metrics = metrics;
     }
 
     public TarballStore store() {
@@ -51,6 +55,7 @@ public final class TarballService {
         }
         TarballDownload running = downloads.get(key);
         if (running != null) {
+            metrics.coalesced(FetchKind.TARBALL);
             return CompletableFuture.completedFuture(new TarballSource.Downloading(running));
         }
         return packuments.lookup(request.name())
@@ -111,7 +116,17 @@ public final class TarballService {
                     .orElseGet(() -> new TarballSource.NotFound("tarball " + request.fileName() + " vanished"));
         }
         if (download == created[0]) {
+            download.committed().whenComplete((manifest, error) -> {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof UpstreamException
+                        && ((UpstreamException) cause).failure() == UpstreamFailure.INTEGRITY) {
+                    metrics.integrityFailure(upstream.id());
+                }
+            });
             download.start();
+        } else {
+            metrics.coalesced(FetchKind.TARBALL);
         }
         return new TarballSource.Downloading(download);
     }

@@ -1,8 +1,11 @@
 package io.npmgateway.upstream;
 
 import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.metrics.FetchKind;
+import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.PackageName;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,11 +23,19 @@ public final class Upstream {
     private final UpstreamConfig config;
     private final URI base;
     private final UpstreamTransport transport;
+    private final GatewayMetrics metrics;
+    private final UpstreamHealth health = new UpstreamHealth();
 
-    public Upstream(UpstreamConfig config, UpstreamTransport transport) {
+    public Upstream(UpstreamConfig config, UpstreamTransport transport, GatewayMetrics metrics) {
         this.config = config;
         this.base = URI.create(config.url());
         this.transport = transport;
+        this.metrics = metrics;
+    }
+
+    /** Whether the upstream has been answering lately. */
+    public UpstreamHealth health() {
+        return health;
     }
 
     public String id() {
@@ -58,7 +69,39 @@ public final class Upstream {
             }
             return headers;
         }, config.connectTimeout(), config.readTimeout(), MAX_DOCUMENT_REDIRECTS);
-        return transport.fetchDocument(call, maxBytes);
+        long started = System.nanoTime();
+        return transport.fetchDocument(call, maxBytes).whenComplete((response, error) -> {
+            if (error != null) {
+                failed(FetchKind.PACKUMENT, error, started);
+            } else {
+                answered(FetchKind.PACKUMENT, response.status(), started);
+            }
+        });
+    }
+
+    private void answered(FetchKind kind, int status, long startedNanos) {
+        metrics.upstreamRequest(config.id(), kind, status, System.nanoTime() - startedNanos);
+        if (status >= 500) {
+            metrics.upstreamError(config.id(), UpstreamFailure.STATUS_5XX.label());
+            health.failure(UpstreamFailure.STATUS_5XX);
+        } else {
+            health.success();
+            if (status == 401 || status == 403) {
+                metrics.upstreamError(config.id(), UpstreamFailure.UNAUTHORIZED.label());
+            } else if (status >= 400 && status != 404) {
+                metrics.upstreamError(config.id(), UpstreamFailure.STATUS_4XX.label());
+            }
+        }
+    }
+
+    private void failed(FetchKind kind, Throwable error, long startedNanos) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        UpstreamFailure failure = cause instanceof UpstreamException ? ((UpstreamException) cause).failure()
+                : UpstreamFailure.INVALID;
+        metrics.upstreamRequest(config.id(), kind, 0, System.nanoTime() - startedNanos);
+        metrics.upstreamError(config.id(), failure.label());
+        health.failure(failure);
     }
 
     /** Streams a tarball from the URL the upstream's packument gave for it. */
@@ -70,7 +113,33 @@ public final class Upstream {
             headers.put("Accept-Encoding", "identity");
             return headers;
         }, config.connectTimeout(), config.readTimeout(), MAX_TARBALL_REDIRECTS);
-        transport.fetchStream(call, consumer);
+        long started = System.nanoTime();
+        transport.fetchStream(call, new StreamConsumer() {
+            @Override
+            public void onResponse(int status, long contentLength, StreamControl control) {
+                if (status != 200) {
+                    answered(FetchKind.TARBALL, status, started);
+                }
+                consumer.onResponse(status, contentLength, control);
+            }
+
+            @Override
+            public void onData(ByteBuffer data) {
+                consumer.onData(data);
+            }
+
+            @Override
+            public void onComplete() {
+                answered(FetchKind.TARBALL, 200, started);
+                consumer.onComplete();
+            }
+
+            @Override
+            public void onError(UpstreamException error) {
+                failed(FetchKind.TARBALL, error, started);
+                consumer.onError(error);
+            }
+        });
     }
 
     /** Whether a URL lies under this upstream's base URL (scheme, host, port with defaults, path prefix). */

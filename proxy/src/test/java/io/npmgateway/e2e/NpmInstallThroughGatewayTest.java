@@ -57,6 +57,44 @@ class NpmInstallThroughGatewayTest {
         installThenCi("prefixed", "/npm/");
     }
 
+    @Test
+    void afterRealInstallsTheScrapeCountsEveryTarballAndPassesPromtool() throws Exception {
+        Path work = tempDir.resolve("metrics");
+        try (Gateway gateway = GatewayProcess.start(work.resolve("data"), verdaccio.url(), null)) {
+            URI registry = URI.create(gateway.publicUrl());
+            Path project = FixtureProject.BASIC.copyTo(work.resolve("project"));
+            NpmCli.machine(work.resolve("npm-install")).registry(registry).runSuccessfully(project, "install");
+            TestFiles.deleteRecursively(project.resolve("node_modules"));
+            NpmCli.machine(work.resolve("npm-ci")).registry(registry).runSuccessfully(project, "ci");
+
+            long installed = FixtureProject.BASIC.expectedPackages().stream().filter(ExpectedPackage::installed)
+                    .count();
+            String scrape = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(registry.resolve("/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            // Two installs with empty client caches fetched every installed tarball twice.
+            assertThat(sum(scrape, "npm_gateway_tarball_downloads_total")).isEqualTo(2.0 * installed);
+            assertThat(sum(scrape, "npm_gateway_requests_seconds_count", "route=\"tarball\""))
+                    .isEqualTo(2.0 * installed);
+            assertThat(sum(scrape, "npm_gateway_requests_seconds_count", "route=\"tarball\"", "status=\"2xx\"",
+                    "cache=\"miss\"")).isEqualTo(installed);
+            assertThat(sum(scrape, "npm_gateway_upstream_requests_seconds_count", "upstream=\"verdaccio\"",
+                    "kind=\"tarball\"")).isEqualTo(installed);
+            assertThat(sum(scrape, "npm_gateway_tarball_store_entries")).isEqualTo(installed);
+            assertThat(scrape).contains("npm_gateway_upstream_available{upstream=\"verdaccio\"} 1.0")
+                    .contains("jvm_memory_used_bytes");
+            assertThat(Promtool.check(scrape)).isEmpty();
+        }
+    }
+
+    /** Adds up the values of the series of {@code metric} that carry every one of {@code labels}. */
+    private static double sum(String scrape, String metric, String... labels) {
+        return scrape.lines()
+                .filter(l -> l.startsWith(metric + "{") || l.startsWith(metric + " "))
+                .filter(l -> java.util.Arrays.stream(labels).allMatch(l::contains))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     private void installThenCi(String name, String prefix) {
         Path work = tempDir.resolve(name);
         try (Gateway gateway = GatewayProcess.start(work.resolve("data"), verdaccio.url(), prefix)) {

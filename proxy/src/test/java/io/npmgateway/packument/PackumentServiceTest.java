@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.npmgateway.config.CacheConfig;
 import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.PackumentRewriter;
 import io.npmgateway.storage.GatewayStore;
@@ -37,6 +38,7 @@ class PackumentServiceTest {
 
     private final MutableClock clock = new MutableClock();
     private final ScriptedTransport transport = new ScriptedTransport();
+    private final GatewayMetrics metrics = new GatewayMetrics();
     private GatewayStore store;
     private PackumentService service;
 
@@ -48,14 +50,15 @@ class PackumentServiceTest {
 
     @AfterEach
     void stop() {
+        metrics.close();
         store.close();
     }
 
     private PackumentService newService(CacheConfig config) {
         UpstreamChain chain = new UpstreamChain(List.of(
-                new Upstream(UpstreamConfig.of("up", "http://127.0.0.1:9/"), transport)));
+                new Upstream(UpstreamConfig.of("up", "http://127.0.0.1:9/"), transport, metrics)));
         PackumentRewriter rewriter = new PackumentRewriter("http://gateway.test/");
-        return new PackumentService(chain, () -> rewriter, store.metadata(), config, clock, Runnable::run);
+        return new PackumentService(chain, () -> rewriter, store.metadata(), config, clock, Runnable::run, metrics);
     }
 
     private static byte[] doc(String... versions) {

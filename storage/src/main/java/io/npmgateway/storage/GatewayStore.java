@@ -95,6 +95,16 @@ public final class GatewayStore implements AutoCloseable {
     }
 
     /** The open database, for tests that inspect or damage what is on disk. */
+    /** Whether the store is open and serving (readiness). */
+    public boolean isOpen() {
+        try {
+            rocks.requireOpen();
+            return true;
+        } catch (StoreException e) {
+            return false;
+        }
+    }
+
     Rocks rocks() {
         return rocks;
     }

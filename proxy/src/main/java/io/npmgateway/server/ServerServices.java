@@ -1,0 +1,24 @@
+package io.npmgateway.server;
+
+import io.npmgateway.metrics.GatewayMetrics;
+import io.npmgateway.packument.PackumentService;
+import io.npmgateway.storage.GatewayStore;
+import io.npmgateway.tarball.TarballService;
+import io.npmgateway.upstream.Upstream;
+import java.util.List;
+
+/**
+ * What the server's routes answer from: the caches, the store, the upstreams (for readiness) and the metrics.
+ *
+ * @param metricsPath    where the Prometheus scrape is served, or null for nowhere
+ * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
+ */
+public record ServerServices(
+        PackumentService packuments,
+        TarballService tarballs,
+        GatewayStore store,
+        List<Upstream> upstreams,
+        GatewayMetrics metrics,
+        String metricsPath,
+        boolean jsonAccessLog) {
+}
