@@ -66,8 +66,12 @@ public final class GatewayStore implements AutoCloseable {
             TarballStore tarballs = new TarballStore(rocks, options, clock, maintenance);
             MetadataStore metadata = new MetadataStore(rocks);
             TarballRecovery.Report report = tarballs.recoveryReport();
-            log.info("store opened in {}: {} tarballs, {} bytes{}", options.dataDir(), report.tarballs(),
-                    report.bytes(), options.bounded() ? " of a " + options.maxTarballBytes() + " byte budget" : "");
+            log.info("store opened in {}: {} tarballs, {} bytes{}{}", options.dataDir(), report.tarballs(),
+                    report.bytes(), options.bounded() ? " of a " + options.maxTarballBytes() + " byte budget" : "",
+                    report.orphanDownloads() > 0 || report.unreadableManifests() > 0
+                            ? "; recovery removed " + report.orphanDownloads() + " interrupted downloads and "
+                                    + report.unreadableManifests() + " unreadable manifests"
+                            : "");
             return new GatewayStore(options, rocks, maintenance, tarballs, metadata);
         } catch (RuntimeException e) {
             if (maintenance != null) {
