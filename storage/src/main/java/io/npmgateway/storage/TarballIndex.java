@@ -77,6 +77,17 @@ final class TarballIndex {
         return entries.get(key);
     }
 
+    /** Keys that start with {@code prefix} (an admin purge of one package); a scan of the whole index. */
+    List<String> keysStartingWith(String prefix) {
+        List<String> keys = new java.util.ArrayList<>();
+        for (String key : entries.keySet()) {
+            if (key.startsWith(prefix)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
     void add(String key, long size, long lastAccess) {
         Entry previous = entries.put(key, new Entry(size, lastAccess));
         totalBytes.addAndGet(size - (previous == null ? 0 : previous.size));

@@ -115,6 +115,24 @@ public final class TarballStore {
         }
     }
 
+    /**
+     * Purges every tarball whose key starts with {@code prefix}, e.g. all of a package's with {@code "name/-/"}.
+     *
+     * @return how many tarballs were removed
+     */
+    public int deleteByPrefix(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            throw new IllegalArgumentException("prefix must not be empty");
+        }
+        int removed = 0;
+        for (String key : index.keysStartingWith(prefix)) {
+            if (delete(key)) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
     /** Bytes of tarball content stored (committed tarballs only), which the budget is compared against. */
     public long totalBytes() {
         return index.totalBytes();
