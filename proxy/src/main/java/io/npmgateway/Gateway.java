@@ -109,7 +109,7 @@ public final class Gateway implements AutoCloseable {
                 metrics.bindNettyAllocator(allocator::usedDirectMemory, allocator::usedHeapMemory);
             }
             ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics, "/metrics",
-                    false);
+                    false, System.getenv("NPM_GATEWAY_ADMIN_TOKEN"));
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
                     serverChannel, services);
             String publicUrl = holder.bind(server.localAddress());

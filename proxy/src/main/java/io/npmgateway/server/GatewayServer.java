@@ -34,7 +34,8 @@ public final class GatewayServer implements AutoCloseable {
         Readiness readiness = new Readiness(services.store()::isOpen, services.store().tarballs()::entryCount,
                 services.upstreams());
         Routes routes = new Routes(new PackumentRoutes(services.packuments()), new TarballRoute(services.tarballs()),
-                services.metrics(), services.metricsPath(), readiness);
+                services.metrics(), services.metricsPath(), readiness,
+                new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs()));
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -20,9 +20,11 @@ final class Routes {
     private final GatewayMetrics metrics;
     private final String metricsPath;
     private final Readiness readiness;
+    private final AdminRoutes admin;
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
-            Readiness readiness) {
+            Readiness readiness, AdminRoutes admin) {
+        this.admin = admin;
         this.packuments = packuments;
         this.tarballs = tarballs;
         this.metrics = metrics;
@@ -42,6 +44,9 @@ final class Routes {
         if (rawPath.equals(READY)) {
             Readiness.Report report = readiness.report();
             ex.json(report.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, report.json());
+            return true;
+        }
+        if (admin.serve(ex, rawPath)) {
             return true;
         }
         if (metricsPath != null && rawPath.equals(metricsPath)) {

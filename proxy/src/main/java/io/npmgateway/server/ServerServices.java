@@ -12,6 +12,7 @@ import java.util.List;
  *
  * @param metricsPath    where the Prometheus scrape is served, or null for nowhere
  * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
+ * @param adminToken     the bearer token the admin API requires, or null to disable it
  */
 public record ServerServices(
         PackumentService packuments,
@@ -20,5 +21,6 @@ public record ServerServices(
         List<Upstream> upstreams,
         GatewayMetrics metrics,
         String metricsPath,
-        boolean jsonAccessLog) {
+        boolean jsonAccessLog,
+        String adminToken) {
 }
