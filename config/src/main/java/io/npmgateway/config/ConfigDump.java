@@ -51,7 +51,7 @@ public final class ConfigDump {
     }
 
     /** The configuration as a tree in the file's schema, secrets masked. */
-    public static ObjectNode tree(GatewayConfig config) {
+    static ObjectNode tree(GatewayConfig config) {
         ObjectNode root = NODES.objectNode();
         ServerConfig s = config.server();
         ObjectNode server = root.putObject("server");
@@ -61,7 +61,7 @@ public final class ConfigDump {
             server.put("publicUrl", s.publicUrl());
         }
         server.put("idleTimeout", ConfigValues.formatDuration(s.idleTimeout()));
-        server.put("maxHeaderSize", ConfigValues.formatSize(s.maxHeaderBytes()));
+        size(server, "maxHeaderSize", s.maxHeaderBytes());
         root.put("dataDir", config.dataDir().toString());
 
         ArrayNode upstreams = root.putArray("upstreams");
@@ -108,10 +108,10 @@ public final class ConfigDump {
         if (c.metadataMaxStale() != null) {
             metadata.put("maxStale", ConfigValues.formatDuration(c.metadataMaxStale()));
         }
-        metadata.put("maxMemory", ConfigValues.formatSize(c.metadataMaxMemory()));
+        size(metadata, "maxMemory", c.metadataMaxMemory());
         metadata.put("negativeTtl", ConfigValues.formatDuration(c.negativeTtl()));
-        metadata.put("maxDocument", ConfigValues.formatSize(c.maxPackumentBytes()));
-        root.putObject("storage").put("maxBytes", ConfigValues.formatSize(config.storage().maxBytes()));
+        size(metadata, "maxDocument", c.maxPackumentBytes());
+        size(root.putObject("storage"), "maxBytes", config.storage().maxBytes());
         return root;
     }
 
@@ -143,6 +143,16 @@ public final class ConfigDump {
             node.put("refresh", formatDuration(tc.refreshInterval()));
         }
         return node;
+    }
+
+    /** {@code 64MB} when a unit fits exactly, else a plain number of bytes. */
+    private static void size(ObjectNode node, String key, long bytes) {
+        String text = ConfigValues.formatSize(bytes);
+        if (text.chars().allMatch(Character::isDigit)) {
+            node.put(key, bytes);
+        } else {
+            node.put(key, text);
+        }
     }
 
     private static String formatDuration(Duration d) {
