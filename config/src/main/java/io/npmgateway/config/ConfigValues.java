@@ -55,6 +55,58 @@ final class ConfigValues {
         }
     }
 
+    /** {@code true} or {@code false}, in any case. */
+    static boolean bool(String text, String source, String field) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("true")) {
+            return true;
+        }
+        if (value.equals("false")) {
+            return false;
+        }
+        throw ConfigException.field(source, field, "'" + text + "' is not true or false");
+    }
+
+    /** The shortest form {@link #duration} reads back to the same value: {@code 5m}, {@code 30s}, {@code 250ms}. */
+    static String formatDuration(Duration d) {
+        long ms = d.toMillis();
+        if (!d.equals(Duration.ofMillis(ms)) || ms < 0) {
+            return d.toString();
+        }
+        if (ms == 0) {
+            return "0s";
+        }
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1000L};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms % units[i] == 0) {
+                return ms / units[i] + names[i];
+            }
+        }
+        return ms + "ms";
+    }
+
+    /** The shortest form {@link #size} reads back to the same value: {@code 64MB}, {@code 20GB}, {@code 1000}. */
+    static String formatSize(long bytes) {
+        if (bytes == 0) {
+            return "0";
+        }
+        String[] names = {"TB", "GB", "MB", "KB"};
+        int[] shifts = {40, 30, 20, 10};
+        for (int i = 0; i < shifts.length; i++) {
+            long unit = 1L << shifts[i];
+            if (bytes % unit == 0) {
+                return bytes / unit + names[i];
+            }
+        }
+        return Long.toString(bytes);
+    }
+
+    /** {@code text} with anything between {@code //} and {@code @} (URL user info) replaced by {@code ***}. */
+    static String redactUserInfo(String text) {
+        return text.replaceAll("//[^/@\\s]*@", "//" + Secret.MASK + "@");
+    }
+
     /**
      * Replaces {@code ${VAR}} and {@code ${VAR:-default}} with values from the environment. An unset variable
      * without a default is an error that names the variable, never a silent empty credential.

@@ -1,16 +1,19 @@
 package io.npmgateway.cli;
 
 import io.npmgateway.Gateway;
+import io.npmgateway.config.ConfigDump;
 import io.npmgateway.config.ConfigException;
 import io.npmgateway.config.ConfigLoader;
+import io.npmgateway.config.ConfigOverrides;
+import io.npmgateway.config.ConfigOverrides.Setting;
 import io.npmgateway.config.GatewayConfig;
-import io.npmgateway.config.ServerConfig;
 import io.npmgateway.config.UpstreamConfig;
 import io.npmgateway.server.GatewayServer;
 import io.npmgateway.storage.StoreException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,8 +42,17 @@ public final class GatewayCommand implements Callable<Integer> {
     /** Exit code for failures at startup outside the configuration (port in use, store unusable). */
     public static final int EXIT_STARTUP = 3;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML configuration file (default: $NPM_GATEWAY_CONFIG).")
     Path configFile;
+
+    @Option(names = "--npmrc", paramLabel = "FILE",
+            description = "Take upstreams, routes and credentials from an npm configuration file, as npm reads it.")
+    Path npmrc;
+
+    @Option(names = "--print-config", paramLabel = "FORMAT", arity = "0..1", fallbackValue = "yaml",
+            description = "Print the effective configuration (yaml or json; secrets as ***) and exit.")
+    String printConfig;
 
     @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (default 4873; 0 = any free port).")
     Integer port;
@@ -81,6 +93,18 @@ public final class GatewayCommand implements Callable<Integer> {
             System.err.println("npm-gateway: " + e.getMessage());
             return EXIT_CONFIG;
         }
+        if (printConfig != null) {
+            String format = printConfig.toLowerCase(Locale.ROOT);
+            if (!format.equals("yaml") && !format.equals("json")) {
+                System.err.println("npm-gateway: --print-config: '" + printConfig + "' is not yaml or json");
+                return EXIT_CONFIG;
+            }
+            System.out.print(format.equals("json") ? ConfigDump.json(config) + System.lineSeparator()
+                    : ConfigDump.yaml(config));
+            System.out.flush();
+            return 0;
+        }
+        LOG.info("configuration: {}", ConfigDump.oneLine(config));
         Gateway gateway;
         try {
             gateway = Gateway.start(config);
@@ -109,35 +133,18 @@ public final class GatewayCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The file (or defaults), then flags; with no upstream anywhere, npm's own registry. */
+    /** The file (or defaults), then the environment, then flags; with no upstream anywhere, npm's own registry. */
     GatewayConfig configuration() {
-        GatewayConfig config = configFile == null ? ConfigLoader.defaults()
-                : new ConfigLoader(System.getenv()).load(configFile);
-        ServerConfig server = config.server();
-        if (port != null) {
-            if (port < 0 || port > 65535) {
-                throw new ConfigException("--port: " + port + " is not a port number (0-65535)");
-            }
-            server = server.withPort(port);
-        }
-        if (bind != null) {
-            server = server.withBind(bind);
-        }
-        if (publicUrl != null) {
-            server = server.withPublicUrl(ConfigLoader.registryUrl(publicUrl, "--public-url", "value"));
-        }
-        config = config.withServer(server);
-        if (dataDir != null) {
-            config = config.withDataDir(dataDir);
-        }
-        if (!upstreams.isEmpty()) {
-            List<UpstreamConfig> list = new ArrayList<>();
-            for (int i = 0; i < upstreams.size(); i++) {
-                String url = ConfigLoader.registryUrl(upstreams.get(i), "--upstream", "value");
-                list.add(UpstreamConfig.of(upstreams.size() == 1 ? "upstream" : "upstream" + (i + 1), url));
-            }
-            config = config.withUpstreams(list);
-        }
+        ConfigOverrides flags = ConfigOverrides.none()
+                .with(Setting.CONFIG_FILE, "--config", configFile == null ? null : configFile.toString())
+                .with(Setting.NPMRC, "--npmrc", npmrc == null ? null : npmrc.toString())
+                .with(Setting.PORT, "--port", port == null ? null : port.toString())
+                .with(Setting.BIND, "--bind", bind)
+                .with(Setting.DATA_DIR, "--data-dir", dataDir == null ? null : dataDir.toString())
+                .with(Setting.PUBLIC_URL, "--public-url", publicUrl)
+                .with(Setting.UPSTREAMS, "--upstream", upstreams);
+        GatewayConfig config = new ConfigLoader(System.getenv(), NpmRegistryDiscovery::configuredRegistry)
+                .load(ConfigOverrides.fromEnvironment(System.getenv()).overriddenBy(flags));
         if (config.upstreams().isEmpty()) {
             Optional<String> npm = NpmRegistryDiscovery.configuredRegistry();
             if (npm.isEmpty()) {
