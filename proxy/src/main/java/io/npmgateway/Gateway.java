@@ -13,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.npmgateway.config.GatewayConfig;
+import io.npmgateway.config.OperationsConfig;
 import io.npmgateway.config.UpstreamConfig;
 import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.metrics.MetricsConfig;
@@ -108,13 +109,15 @@ public final class Gateway implements AutoCloseable {
                 var allocator = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
                 metrics.bindNettyAllocator(allocator::usedDirectMemory, allocator::usedHeapMemory);
             }
-            ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics, "/metrics",
-                    false, System.getenv("NPM_GATEWAY_ADMIN_TOKEN"));
+            var ops = config.operations();
+            ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics,
+                    ops.metricsPath(), ops.accessLog() == OperationsConfig.AccessLogFormat.JSON,
+                    ops.adminToken() == null ? null : ops.adminToken().reveal());
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
                     serverChannel, services);
             String publicUrl = holder.bind(server.localAddress());
             return new Gateway(store, boss, workers, transport, work, server, publicUrl, metrics,
-                    java.time.Duration.ofSeconds(30));
+                    ops.shutdownGrace());
         } catch (RuntimeException e) {
             transport.close();
             shutdown(boss, workers, work);

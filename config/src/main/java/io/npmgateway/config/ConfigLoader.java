@@ -95,6 +95,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
     private static final Set<String> TOP_LEVEL = Set.of("server", "dataDir", "upstreams", "routes", "clients",
+            "admin", "metrics", "logging", "shutdown",
             "writeTarget", "auditUpstream", "cache", "storage");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern HOST = Pattern.compile(
@@ -234,8 +235,9 @@ public final class ConfigLoader {
         String auditUpstream = r.upstreamRef(root.get("auditUpstream"), "auditUpstream", ids);
         CacheConfig cache = r.cache(root.get("cache"), base.cache());
         StorageConfig storage = r.storage(root.get("storage"), base.storage());
+        OperationsConfig operations = r.operations(root, base.operations());
         return new GatewayConfig(server, dataDir, upstreams, cache, storage, routes, clients, writeTarget,
-                auditUpstream);
+                auditUpstream, operations);
     }
 
     /** Turns an operator-supplied URL into a registry base URL (http or https, with a trailing slash). */
@@ -644,6 +646,63 @@ public final class ConfigLoader {
             rejectUnknown(node, "storage.", Set.of("maxBytes"));
             return new StorageConfig(node.has("maxBytes") ? size(node.get("maxBytes"), "storage.maxBytes")
                     : base.maxBytes());
+        }
+
+        /** {@code admin: {token}}, {@code metrics: {path, enabled}}, {@code logging: {access}}, {@code shutdown: {grace}}. */
+        OperationsConfig operations(JsonNode root, OperationsConfig base) {
+            OperationsConfig result = base;
+            JsonNode admin = root.get("admin");
+            if (admin != null) {
+                requireObject(admin, "admin");
+                rejectUnknown(admin, "admin.", Set.of("token"));
+                Secret token = secret(required(admin, "admin", "token", null), "admin.token");
+                if (token.reveal().length() < MIN_CLIENT_TOKEN_LENGTH) {
+                    throw ConfigException.field(source, "admin.token",
+                            "must be at least " + MIN_CLIENT_TOKEN_LENGTH + " characters");
+                }
+                result = result.withAdminToken(token);
+            }
+            String metricsPath = result.metricsPath();
+            JsonNode metrics = root.get("metrics");
+            if (metrics != null) {
+                requireObject(metrics, "metrics");
+                rejectUnknown(metrics, "metrics.", Set.of("path", "enabled"));
+                if (metrics.has("path")) {
+                    metricsPath = text(metrics.get("path"), "metrics.path");
+                    if (!metricsPath.matches("/[A-Za-z0-9._~/-]*") || metricsPath.startsWith("/-/")) {
+                        throw ConfigException.field(source, "metrics.path",
+                                "'" + metricsPath + "' must be a path such as /metrics, outside /-/");
+                    }
+                }
+                if (metrics.has("enabled") && !Boolean.parseBoolean(text(metrics.get("enabled"), "metrics.enabled"))) {
+                    metricsPath = null;
+                }
+            }
+            OperationsConfig.AccessLogFormat format = result.accessLog();
+            java.time.Duration grace = result.shutdownGrace();
+            JsonNode logging = root.get("logging");
+            if (logging != null) {
+                requireObject(logging, "logging");
+                rejectUnknown(logging, "logging.", Set.of("access"));
+                if (logging.has("access")) {
+                    String value = text(logging.get("access"), "logging.access");
+                    try {
+                        format = OperationsConfig.AccessLogFormat.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw ConfigException.field(source, "logging.access",
+                                "'" + value + "' is not a format; expected text or json");
+                    }
+                }
+            }
+            JsonNode shutdown = root.get("shutdown");
+            if (shutdown != null) {
+                requireObject(shutdown, "shutdown");
+                rejectUnknown(shutdown, "shutdown.", Set.of("grace"));
+                if (shutdown.has("grace")) {
+                    grace = duration(shutdown.get("grace"), "shutdown.grace");
+                }
+            }
+            return new OperationsConfig(result.adminToken(), metricsPath, format, grace);
         }
 
         JsonNode required(JsonNode node, String at, String key, String type) {

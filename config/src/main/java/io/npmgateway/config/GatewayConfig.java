@@ -22,6 +22,7 @@ import java.util.Optional;
  *                      means writes are refused
  * @param auditUpstream the id of the upstream that answers {@code npm audit}; {@code null} means audit is not
  *                      offered
+ * @param operations    admin token, metrics endpoint, access-log format, shutdown grace
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -32,7 +33,8 @@ public record GatewayConfig(
         List<RouteConfig> routes,
         ClientTokens clients,
         String writeTarget,
-        String auditUpstream) {
+        String auditUpstream,
+        OperationsConfig operations) {
 
     public GatewayConfig {
         Objects.requireNonNull(server, "server");
@@ -42,6 +44,19 @@ public record GatewayConfig(
         Objects.requireNonNull(storage, "storage");
         routes = routes == null ? List.of() : List.copyOf(routes);
         clients = clients == null ? ClientTokens.none() : clients;
+        operations = operations == null ? OperationsConfig.defaults() : operations;
+    }
+
+    /** The configuration as it was before operations settings existed; operations take their defaults. */
+    public GatewayConfig(ServerConfig server, Path dataDir, List<UpstreamConfig> upstreams, CacheConfig cache,
+            StorageConfig storage, List<RouteConfig> routes, ClientTokens clients, String writeTarget,
+            String auditUpstream) {
+        this(server, dataDir, upstreams, cache, storage, routes, clients, writeTarget, auditUpstream, null);
+    }
+
+    public GatewayConfig withOperations(OperationsConfig newOperations) {
+        return new GatewayConfig(server, dataDir, upstreams, cache, storage, routes, clients, writeTarget,
+                auditUpstream, newOperations);
     }
 
     /** A configuration without routes, client tokens, write target or audit upstream. */
@@ -52,37 +67,37 @@ public record GatewayConfig(
 
     public GatewayConfig withServer(ServerConfig newServer) {
         return new GatewayConfig(newServer, dataDir, upstreams, cache, storage, routes, clients, writeTarget,
-                auditUpstream);
+                auditUpstream, operations);
     }
 
     public GatewayConfig withDataDir(Path newDataDir) {
         return new GatewayConfig(server, newDataDir, upstreams, cache, storage, routes, clients, writeTarget,
-                auditUpstream);
+                auditUpstream, operations);
     }
 
     public GatewayConfig withUpstreams(List<UpstreamConfig> newUpstreams) {
         return new GatewayConfig(server, dataDir, newUpstreams, cache, storage, routes, clients, writeTarget,
-                auditUpstream);
+                auditUpstream, operations);
     }
 
     public GatewayConfig withRoutes(List<RouteConfig> newRoutes) {
         return new GatewayConfig(server, dataDir, upstreams, cache, storage, newRoutes, clients, writeTarget,
-                auditUpstream);
+                auditUpstream, operations);
     }
 
     public GatewayConfig withClients(ClientTokens newClients) {
         return new GatewayConfig(server, dataDir, upstreams, cache, storage, routes, newClients, writeTarget,
-                auditUpstream);
+                auditUpstream, operations);
     }
 
     public GatewayConfig withWriteTarget(String newWriteTarget) {
         return new GatewayConfig(server, dataDir, upstreams, cache, storage, routes, clients, newWriteTarget,
-                auditUpstream);
+                auditUpstream, operations);
     }
 
     public GatewayConfig withAuditUpstream(String newAuditUpstream) {
         return new GatewayConfig(server, dataDir, upstreams, cache, storage, routes, clients, writeTarget,
-                newAuditUpstream);
+                newAuditUpstream, operations);
     }
 
     /** The upstream with this id. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.npmgateway.Gateway;
 import io.npmgateway.config.CacheConfig;
 import io.npmgateway.config.GatewayConfig;
+import io.npmgateway.config.OperationsConfig;
 import io.npmgateway.config.ServerConfig;
 import io.npmgateway.config.StorageConfig;
 import io.npmgateway.config.UpstreamConfig;
@@ -50,12 +51,16 @@ abstract class GatewayHttpTest {
     }
 
     void startGateway(String publicUrl, Duration readTimeout) {
+        startGateway(publicUrl, readTimeout, OperationsConfig.defaults());
+    }
+
+    void startGateway(String publicUrl, Duration readTimeout, OperationsConfig operations) {
         GatewayConfig config = new GatewayConfig(
                 new ServerConfig("127.0.0.1", 0, publicUrl, Duration.ofSeconds(30), 16 * 1024),
                 dataDir,
                 List.of(new UpstreamConfig("fake", upstream.url(), Duration.ofSeconds(2), readTimeout)),
                 CacheConfig.defaults(),
-                StorageConfig.defaults());
+                StorageConfig.defaults()).withOperations(operations);
         gateway = Gateway.start(config);
     }
 
