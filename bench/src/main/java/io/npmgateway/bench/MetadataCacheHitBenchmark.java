@@ -27,6 +27,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -54,6 +55,7 @@ public class MetadataCacheHitBenchmark {
     /** npm's Accept header for installs: it selects the abbreviated document. */
     static final String NPM_ACCEPT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
 
+    private TempStore store;
     private PackumentService service;
     private PackageName name;
     private RequestPathParser pathParser;
@@ -74,7 +76,10 @@ public class MetadataCacheHitBenchmark {
         // An hour of freshness so no iteration crosses max-age and turns hits into revalidations.
         CacheConfig config = new CacheConfig(Duration.ofHours(1), null, 256L * 1024 * 1024, Duration.ofSeconds(30),
                 128L * 1024 * 1024);
-        service = new PackumentService(chain, () -> rewriter, config, Clock.systemUTC(), Runnable::run);
+        // The disk tier is written on the priming fetch and never read again: fresh hits are memory only.
+        store = TempStore.open();
+        service = new PackumentService(chain, () -> rewriter, store.store().metadata(), config, Clock.systemUTC(),
+                Runnable::run);
 
         PackumentLookup first = service.lookup(name).join();
         if (!(first instanceof PackumentLookup.Found found) || found.outcome() != CacheOutcome.MISS) {
@@ -88,6 +93,11 @@ public class MetadataCacheHitBenchmark {
         System.out.printf("%ncached %s: abbreviated %,d bytes, gzip %,d bytes%n", name,
                 p.body(PackumentRepresentation.ABBREVIATED, false).length,
                 p.body(PackumentRepresentation.ABBREVIATED, true).length);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        store.close();
     }
 
     /** The lookup alone: Caffeine get, freshness check, a completed future. */

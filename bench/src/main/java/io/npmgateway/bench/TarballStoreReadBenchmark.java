@@ -2,20 +2,13 @@ package io.npmgateway.bench;
 
 import io.npmgateway.storage.CommitResult;
 import io.npmgateway.storage.ExpectedIntegrity;
-import io.npmgateway.storage.GatewayStore;
 import io.npmgateway.storage.StoreOptions;
 import io.npmgateway.storage.TarballManifest;
 import io.npmgateway.storage.TarballStore;
 import io.npmgateway.storage.TarballWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -37,9 +30,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * (how the proxy streams: RocksDB copies straight off-heap) or into a fresh {@code byte[]} per chunk.
  *
  * <p>Tarballs are immutable and served from the store forever, so after warm-up this is the path almost every
- * tarball request of an install takes; it bounds how many MB/s one core can hand to Netty. The store is on a temp
- * directory and small enough to stay in the OS page cache and RocksDB's block cache: this measures the store's
- * own overhead, not the disk.
+ * tarball request of an install takes; it bounds how many MB/s one core can hand to Netty. The store is a real
+ * one in a temp directory (deleted at teardown), small enough to stay in the OS page cache and RocksDB's block
+ * cache: this measures the store's own overhead, not the disk.
  *
  * <p>Scores are operations (whole tarballs) per second; {@code bytes} is tarball bytes per second
  * (MB/s = bytes / 10^6). Sizes: 4 KB (a tiny utility), 300 KB (a typical library), 5 MB (a framework or a bundled
@@ -58,8 +51,7 @@ public class TarballStoreReadBenchmark {
     @Param({"4096", "307200", "5242880"})
     public int tarballBytes;
 
-    private Path directory;
-    private GatewayStore store;
+    private TempStore store;
     private TarballStore tarballs;
     private String key;
 
@@ -75,10 +67,9 @@ public class TarballStoreReadBenchmark {
     }
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException {
-        directory = Files.createTempDirectory("npm-gateway-bench-store");
-        store = GatewayStore.open(new StoreOptions(directory, 0));
-        tarballs = store.tarballs();
+    public void setUp() {
+        store = TempStore.open();
+        tarballs = store.store().tarballs();
         key = "bench-pkg/-/bench-pkg-1.0.0-" + tarballBytes + ".tgz";
         // Random bytes: real tarballs are gzip and do not compress further, so RocksDB gets no help either.
         byte[] content = new byte[tarballBytes];
@@ -99,11 +90,8 @@ public class TarballStoreReadBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
+    public void tearDown() {
         store.close();
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(TarballStoreReadBenchmark::delete);
-        }
     }
 
     @Benchmark
@@ -130,13 +118,5 @@ public class TarballStoreReadBenchmark {
         }
         processed.add(total);
         return total;
-    }
-
-    private static void delete(Path path) {
-        try {
-            Files.delete(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not delete " + path, e);
-        }
     }
 }
