@@ -54,13 +54,14 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AbbreviatedDerivationBenchmark {
 
     /**
-     * The settings of the proxy's (package-private) packument factory that change speed: no field-name
-     * canonicalisation, no document length limit. Without them the floors would not be floors of the same work.
+     * The settings of the proxy's (package-private) packument factory that change speed: field names
+     * canonicalised but not interned, no document length limit. Canonicalisation matters twice: it saves String
+     * allocation, and with it off Jackson reads a byte[] through a Reader instead of its UTF-8 parser.
      */
     private static final JsonFactory BASELINE_FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength(64 * 1024 * 1024).maxDocumentLength(-1).build())
-            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .enable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .build();
