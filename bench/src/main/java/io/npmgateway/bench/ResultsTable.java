@@ -7,9 +7,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -17,7 +20,7 @@ import java.util.StringJoiner;
  * {@code bench/results/}: benchmark, parameters, score, error, unit, and MB/s where the benchmark counts bytes
  * (see {@link BytesProcessed}). Kept in Java in this module so the table needs nothing beyond the benchmark jar.
  *
- * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.npmgateway.bench.ResultsTable results.json
+ * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.npmgateway.bench.ResultsTable a.json [b.json...]
  * > bench/results/jmh-<date>.md}
  */
 public final class ResultsTable {
@@ -26,44 +29,60 @@ public final class ResultsTable {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: ResultsTable <jmh-result.json>");
+        if (args.length == 0) {
+            System.err.println("usage: ResultsTable <jmh-result.json>...");
             System.exit(2);
         }
-        JsonNode results = new ObjectMapper().readTree(Path.of(args[0]).toFile());
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        write(results, out);
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> runs = new ArrayList<>();
+        for (String file : args) {
+            runs.add(mapper.readTree(Path.of(file).toFile()));
+        }
+        write(runs, new PrintStream(System.out, true, StandardCharsets.UTF_8));
     }
 
-    static void write(JsonNode results, PrintStream out) {
+    /** One table over several JMH runs (e.g. long benchmarks run with more warm-up than short ones). */
+    static void write(List<JsonNode> runs, PrintStream out) {
         out.println("# JMH results, " + LocalDate.now());
         out.println();
-        if (results.size() > 0) {
-            JsonNode first = results.get(0);
-            out.printf(Locale.ROOT, "- JVM: %s %s (%s), %d available processors%n", first.path("vmName").asText(),
-                    first.path("vmVersion").asText(), first.path("jdkVersion").asText(),
-                    Runtime.getRuntime().availableProcessors());
-            out.printf(Locale.ROOT, "- JMH %s: %d fork(s), %d x %s warm-up, %d x %s measurement, %d thread(s)%n",
-                    first.path("jmhVersion").asText(), first.path("forks").asInt(),
+        for (JsonNode run : runs) {
+            if (run.size() == 0) {
+                continue;
+            }
+            JsonNode first = run.get(0);
+            Set<String> classes = new LinkedHashSet<>();
+            run.forEach(result -> classes.add(className(result.path("benchmark").asText())));
+            out.printf(Locale.ROOT, "- %s: JMH %s, %d fork(s), %d x %s warm-up, %d x %s measurement, %d thread(s)%n",
+                    String.join(", ", classes), first.path("jmhVersion").asText(), first.path("forks").asInt(),
                     first.path("warmupIterations").asInt(), first.path("warmupTime").asText(),
                     first.path("measurementIterations").asInt(), first.path("measurementTime").asText(),
                     first.path("threads").asInt());
-            out.println("- error is JMH's 99.9% confidence half-width; MB/s is 10^6 bytes per second of the"
-                    + " benchmark's input (see each class's Javadoc)");
-            out.println();
         }
+        runs.stream().filter(run -> run.size() > 0).findFirst().ifPresent(run -> out.printf(Locale.ROOT,
+                "- JVM: %s %s, %d available processors%n", run.get(0).path("vmName").asText(),
+                run.get(0).path("vmVersion").asText(), Runtime.getRuntime().availableProcessors()));
+        out.println("- error is JMH's 99.9% confidence half-width; MB/s is 10^6 bytes per second of the"
+                + " benchmark's input (see each class's Javadoc)");
+        out.println();
         out.println("| benchmark | params | score | error | unit | MB/s |");
         out.println("|---|---|---:|---:|---|---:|");
-        for (JsonNode result : results) {
-            JsonNode primary = result.path("primaryMetric");
-            out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n",
-                    shortName(result.path("benchmark").asText()),
-                    params(result.path("params")),
-                    number(primary.path("score").asDouble()),
-                    number(primary.path("scoreError").asDouble(Double.NaN)),
-                    primary.path("scoreUnit").asText(),
-                    megabytesPerSecond(result.path("secondaryMetrics").path("bytes")));
+        for (JsonNode run : runs) {
+            for (JsonNode result : run) {
+                JsonNode primary = result.path("primaryMetric");
+                out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n",
+                        shortName(result.path("benchmark").asText()),
+                        params(result.path("params")),
+                        number(primary.path("score").asDouble()),
+                        number(primary.path("scoreError").asDouble(Double.NaN)),
+                        primary.path("scoreUnit").asText(),
+                        megabytesPerSecond(result.path("secondaryMetrics").path("bytes")));
+            }
         }
+    }
+
+    private static String className(String benchmark) {
+        String withoutMethod = benchmark.substring(0, benchmark.lastIndexOf('.'));
+        return withoutMethod.substring(withoutMethod.lastIndexOf('.') + 1);
     }
 
     /** {@code io.npmgateway.bench.PackumentRewriteBenchmark.rewrite} becomes {@code PackumentRewriteBenchmark.rewrite}. */
@@ -78,8 +97,7 @@ public final class ResultsTable {
             return "";
         }
         StringJoiner joined = new StringJoiner(", ");
-        for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> p = it.next();
+        for (Map.Entry<String, JsonNode> p : params.properties()) {
             joined.add(p.getKey() + "=" + p.getValue().asText());
         }
         return joined.toString();

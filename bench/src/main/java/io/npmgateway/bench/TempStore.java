@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 final class TempStore implements AutoCloseable {
 
     private final Path directory;
-    private final GatewayStore store;
+    private GatewayStore store;
 
     private TempStore(Path directory, GatewayStore store) {
         this.directory = directory;
@@ -31,6 +31,15 @@ final class TempStore implements AutoCloseable {
 
     GatewayStore store() {
         return store;
+    }
+
+    /**
+     * Closes and reopens the store. Recently written data sits in RocksDB's memtable; reopening replays the
+     * write-ahead log into table and blob files, where data written long ago (every real cache hit) is read from.
+     */
+    void reopen() {
+        store.close();
+        store = GatewayStore.open(new StoreOptions(directory, 0));
     }
 
     @Override
