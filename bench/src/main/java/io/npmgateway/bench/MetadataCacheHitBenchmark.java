@@ -2,6 +2,7 @@ package io.npmgateway.bench;
 
 import io.npmgateway.config.CacheConfig;
 import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.PackumentRepresentation;
 import io.npmgateway.npm.PackumentRewriter;
@@ -56,6 +57,7 @@ public class MetadataCacheHitBenchmark {
     static final String NPM_ACCEPT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
 
     private TempStore store;
+    private GatewayMetrics metrics;
     private PackumentService service;
     private PackageName name;
     private RequestPathParser pathParser;
@@ -69,9 +71,10 @@ public class MetadataCacheHitBenchmark {
         rawPath = "/" + name.escaped();
         accept = NPM_ACCEPT;
         pathParser = new RequestPathParser("/");
+        metrics = new GatewayMetrics();
         PrimingTransport transport = new PrimingTransport(size.generate(), "\"bench-etag\"");
         UpstreamChain chain = new UpstreamChain(
-                List.of(new Upstream(UpstreamConfig.of("bench", "http://upstream.example/"), transport)));
+                List.of(new Upstream(UpstreamConfig.of("bench", "http://upstream.example/"), transport, metrics)));
         PackumentRewriter rewriter = new PackumentRewriter(PackumentRewriteBenchmark.PUBLIC_BASE_URL);
         // An hour of freshness so no iteration crosses max-age and turns hits into revalidations.
         CacheConfig config = new CacheConfig(Duration.ofHours(1), null, 256L * 1024 * 1024, Duration.ofSeconds(30),
@@ -79,7 +82,7 @@ public class MetadataCacheHitBenchmark {
         // The disk tier is written on the priming fetch and never read again: fresh hits are memory only.
         store = TempStore.open();
         service = new PackumentService(chain, () -> rewriter, store.store().metadata(), config, Clock.systemUTC(),
-                Runnable::run);
+                Runnable::run, metrics);
 
         PackumentLookup first = service.lookup(name).join();
         if (!(first instanceof PackumentLookup.Found found) || found.outcome() != CacheOutcome.MISS) {
@@ -97,6 +100,7 @@ public class MetadataCacheHitBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        metrics.close();
         store.close();
     }
 
