@@ -96,6 +96,11 @@ public final class TarballDownload {
         return notFound;
     }
 
+    /** Bytes in every chunk but the last. */
+    public int chunkSize() {
+        return writer.chunkSize();
+    }
+
     /** Reads a chunk already written, from the store (never from memory). */
     public byte[] readChunk(int index) {
         return writer.readChunk(index);
