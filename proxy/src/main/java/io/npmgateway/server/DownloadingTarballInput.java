@@ -55,7 +55,7 @@ final class DownloadingTarballInput implements ChunkedInput<ByteBuf> {
                 return null;
             }
             chunk = store.readChunk(manifest, next);
-        } else if (next < download.chunksWritten()) {
+        } else if (next < download.chunksWritten() && !wouldCompleteDeclaredLength()) {
             chunk = download.readChunk(next);
         } else {
             return null;
@@ -63,6 +63,17 @@ final class DownloadingTarballInput implements ChunkedInput<ByteBuf> {
         next++;
         sent += chunk.length;
         return Unpooled.wrappedBuffer(chunk);
+    }
+
+    /**
+     * Whether the next chunk would bring the client to the declared Content-Length. That chunk waits for the commit:
+     * a client that has every declared byte takes the body as whole, so it must never get them all before the
+     * integrity check has passed (when the size is a multiple of the chunk size, the last chunk is on disk before
+     * the check runs).
+     */
+    private boolean wouldCompleteDeclaredLength() {
+        long declared = download.declaredLength();
+        return declared >= 0 && sent + download.chunkSize() >= declared;
     }
 
     private TarballManifest committedOrThrow() throws IOException {

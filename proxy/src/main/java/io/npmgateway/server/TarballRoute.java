@@ -84,6 +84,15 @@ final class TarballRoute {
                 }
                 return;
             }
+            if (download.committed().isCompletedExceptionally()) {
+                // The download failed after its first chunk landed but before this client joined: it has had no
+                // byte yet, so it gets the error (getNow would throw here and leave the request unanswered).
+                download.committed().exceptionally(e -> {
+                    Failures.respond(ex, e, download.subject());
+                    return null;
+                });
+                return;
+            }
             TarballManifest manifest = download.committed().getNow(null);
             if (manifest != null) {
                 sendStored(ex, manifest, "miss");

@@ -96,6 +96,11 @@ public final class TarballDownload {
         return notFound;
     }
 
+    /** Bytes in every chunk but the last. */
+    public int chunkSize() {
+        return writer.chunkSize();
+    }
+
     /** Reads a chunk already written, from the store (never from memory). */
     public byte[] readChunk(int index) {
         return writer.readChunk(index);
@@ -121,12 +126,20 @@ public final class TarballDownload {
             if (committed.isDone()) {
                 return;
             }
-            writer.abort();
-            readable.completeExceptionally(error);
-            committed.completeExceptionally(error);
-            onFinished.run();
-            progress();
+            failNow(error);
         });
+    }
+
+    /**
+     * Ends the download as failed (inside a write task). The service forgets it before anyone hears of the failure,
+     * so a client that gets the error and asks again starts a new download instead of joining this dead one.
+     */
+    private void failNow(UpstreamException error) {
+        writer.abort();
+        onFinished.run();
+        readable.completeExceptionally(error);
+        committed.completeExceptionally(error);
+        progress();
     }
 
     private final class Consumer implements StreamConsumer {
@@ -212,15 +225,6 @@ public final class TarballDownload {
         @Override
         public void onError(UpstreamException error) {
             fail(error);
-        }
-
-        /** Fails from inside a write task (already serialised). */
-        private void failNow(UpstreamException error) {
-            writer.abort();
-            readable.completeExceptionally(error);
-            committed.completeExceptionally(error);
-            onFinished.run();
-            progress();
         }
     }
 }

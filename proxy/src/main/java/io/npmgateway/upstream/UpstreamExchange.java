@@ -2,6 +2,7 @@ package io.npmgateway.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.pool.ChannelPool;
@@ -31,8 +32,11 @@ import java.util.concurrent.TimeUnit;
  * the read timeout as "no bytes for this long after we asked for some", follows redirects with headers chosen
  * for each target, and retries once on a pooled connection that turned out to be closed.
  *
- * <p>All state is touched on the connection's event loop only.
+ * <p>All state is touched on the connection's event loop only. The exchange is added to one connection at a time,
+ * but to a new one after a redirect or a retry, hence {@code @Sharable} (Netty refuses to add a handler a second time
+ * otherwise, even after it was removed).
  */
+@ChannelHandler.Sharable
 final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<Boolean> USED = AttributeKey.valueOf("npmgateway.upstream.used");
     private static final String USER_AGENT = "npm-gateway/0.1";
@@ -276,7 +280,9 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         if (runDone) {
             return;
         }
-        boolean retry = !headReceived && reusedConnection && attempt < MAX_STALE_RETRIES && !finished;
+        // A silent upstream is not a stale connection: retrying would make the client wait the timeout again.
+        boolean timedOut = cause instanceof UpstreamException && ((UpstreamException) cause).isTimeout();
+        boolean retry = !headReceived && reusedConnection && attempt < MAX_STALE_RETRIES && !finished && !timedOut;
         endRun(false);
         if (retry) {
             // A pooled keep-alive connection the upstream had already closed: not the upstream's failure.

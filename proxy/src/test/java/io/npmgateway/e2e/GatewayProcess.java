@@ -22,11 +22,23 @@ final class GatewayProcess {
         String publicUrl = pathPrefix == null ? null
                 : "http://127.0.0.1:" + freePort() + pathPrefix;
         int port = publicUrl == null ? 0 : URI.create(publicUrl).getPort();
+        return start(dataDir, upstream, port, publicUrl, CacheConfig.defaults());
+    }
+
+    /**
+     * A gateway at the root of {@code http://127.0.0.1:<port>/}, on a port the caller chose: a second gateway started
+     * on the same port after the first has closed serves the very URLs the first wrote into lockfiles.
+     */
+    static Gateway startOnPort(Path dataDir, URI upstream, int port, CacheConfig cache) {
+        return start(dataDir, upstream, port, "http://127.0.0.1:" + port + "/", cache);
+    }
+
+    private static Gateway start(Path dataDir, URI upstream, int port, String publicUrl, CacheConfig cache) {
         GatewayConfig config = new GatewayConfig(
                 new ServerConfig("127.0.0.1", port, publicUrl, Duration.ofSeconds(60), 16 * 1024),
                 dataDir,
                 List.of(UpstreamConfig.of("verdaccio", upstream.toString())),
-                CacheConfig.defaults(),
+                cache,
                 StorageConfig.defaults());
         return Gateway.start(config);
     }

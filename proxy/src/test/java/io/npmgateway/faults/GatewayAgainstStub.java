@@ -1,0 +1,103 @@
+package io.npmgateway.faults;
+
+import io.npmgateway.Gateway;
+import io.npmgateway.config.CacheConfig;
+import io.npmgateway.config.GatewayConfig;
+import io.npmgateway.config.ServerConfig;
+import io.npmgateway.config.StorageConfig;
+import io.npmgateway.config.UpstreamConfig;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An in-process gateway on 127.0.0.1 in front of an {@link UpstreamStub} (upstream id {@code stub}), with a short
+ * upstream read timeout so stalls are noticed in about a second, and an HTTP/1.1 client to talk to it.
+ */
+abstract class GatewayAgainstStub {
+    /** The upstream read timeout the gateway runs with: a stall longer than this is a fault. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(1);
+    /** How long any one client request may take before the test fails (a hung response, not a slow one). */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dataDir;
+
+    UpstreamStub upstream;
+    Gateway gateway;
+    final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    @BeforeEach
+    void startUpstream() throws Exception {
+        upstream = new UpstreamStub();
+    }
+
+    @AfterEach
+    void stopAll() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        upstream.close();
+    }
+
+    void startGateway(CacheConfig cache) {
+        GatewayConfig config = new GatewayConfig(
+                new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(30), 16 * 1024),
+                dataDir,
+                List.of(new UpstreamConfig("stub", upstream.url(), Duration.ofSeconds(2), READ_TIMEOUT)),
+                cache,
+                StorageConfig.defaults());
+        gateway = Gateway.start(config);
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + gateway.localAddress().getPort() + "/";
+    }
+
+    HttpRequest request(String path) {
+        return HttpRequest.newBuilder(URI.create(base() + path)).timeout(REQUEST_TIMEOUT).GET().build();
+    }
+
+    HttpResponse<byte[]> get(String path) throws Exception {
+        return http.send(request(path), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    HttpResponse<InputStream> stream(String path) throws Exception {
+        return http.send(request(path), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    static String text(HttpResponse<byte[]> response) {
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    /** The {@code error} member of a JSON error body. */
+    static String error(HttpResponse<byte[]> response) throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = new com.fasterxml.jackson.databind.ObjectMapper().readValue(response.body(), Map.class);
+        Object error = map.get("error");
+        if (!(error instanceof String)) {
+            throw new AssertionError("no \"error\" string in " + text(response));
+        }
+        return (String) error;
+    }
+
+    static CacheConfig metadataMaxAge(Duration maxAge) {
+        CacheConfig d = CacheConfig.defaults();
+        return new CacheConfig(maxAge, d.metadataMaxStale(), d.metadataMaxMemory(), d.negativeTtl(),
+                d.maxPackumentBytes());
+    }
+}
