@@ -111,7 +111,7 @@ public final class Gateway implements AutoCloseable {
             }
             var ops = config.operations();
             ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics,
-                    ops.metricsPath(), ops.accessLog() == OperationsConfig.AccessLogFormat.JSON,
+                    ops.metricsPath(), ops.metricsPort(), ops.accessLog() == OperationsConfig.AccessLogFormat.JSON,
                     ops.adminToken() == null ? null : ops.adminToken().reveal());
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
                     serverChannel, services);
@@ -124,6 +124,11 @@ public final class Gateway implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** Where the scrape and the probes are served when they have a port of their own, else null. */
+    public InetSocketAddress metricsAddress() {
+        return server.metricsAddress();
     }
 
     public InetSocketAddress localAddress() {

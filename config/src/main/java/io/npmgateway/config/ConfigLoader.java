@@ -663,10 +663,14 @@ public final class ConfigLoader {
                 result = result.withAdminToken(token);
             }
             String metricsPath = result.metricsPath();
+            Integer metricsPort = result.metricsPort();
             JsonNode metrics = root.get("metrics");
             if (metrics != null) {
                 requireObject(metrics, "metrics");
-                rejectUnknown(metrics, "metrics.", Set.of("path", "enabled"));
+                rejectUnknown(metrics, "metrics.", Set.of("path", "enabled", "port"));
+                if (metrics.has("port")) {
+                    metricsPort = port(text(metrics.get("port"), "metrics.port"), source, "metrics.port");
+                }
                 if (metrics.has("path")) {
                     metricsPath = text(metrics.get("path"), "metrics.path");
                     if (!metricsPath.matches("/[A-Za-z0-9._~/-]*") || metricsPath.startsWith("/-/")) {
@@ -702,7 +706,7 @@ public final class ConfigLoader {
                     grace = duration(shutdown.get("grace"), "shutdown.grace");
                 }
             }
-            return new OperationsConfig(result.adminToken(), metricsPath, format, grace);
+            return new OperationsConfig(result.adminToken(), metricsPath, metricsPort, format, grace);
         }
 
         JsonNode required(JsonNode node, String at, String key, String type) {

@@ -17,10 +17,12 @@ import java.net.InetSocketAddress;
  */
 public final class GatewayServer implements AutoCloseable {
     private final Channel serverChannel;
+    private final Channel metricsChannel;
     private final InFlight inFlight;
 
-    private GatewayServer(Channel serverChannel, InFlight inFlight) {
+    private GatewayServer(Channel serverChannel, Channel metricsChannel, InFlight inFlight) {
         this.serverChannel = serverChannel;
+        this.metricsChannel = metricsChannel;
         this.inFlight = inFlight;
     }
 
@@ -33,9 +35,12 @@ public final class GatewayServer implements AutoCloseable {
             EventLoopGroup workerGroup, Class<? extends ServerChannel> channelType, ServerServices services) {
         Readiness readiness = new Readiness(services.store()::isOpen, services.store().tarballs()::entryCount,
                 services.upstreams());
-        Routes routes = new Routes(new PackumentRoutes(services.packuments()), new TarballRoute(services.tarballs()),
-                services.metrics(), services.metricsPath(), readiness,
-                new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs()));
+        boolean separateMetrics = services.metricsPort() != null;
+        PackumentRoutes packumentRoutes = new PackumentRoutes(services.packuments());
+        TarballRoute tarballRoute = new TarballRoute(services.tarballs());
+        AdminRoutes admin = new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs());
+        Routes routes = new Routes(packumentRoutes, tarballRoute, services.metrics(),
+                separateMetrics ? null : services.metricsPath(), readiness, admin, true);
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -47,11 +52,30 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                 .childHandler(new GatewayPipeline(config, new RequestPathParser(basePath), routes, observer,
                         inFlight));
+        Channel metricsChannel = null;
+        if (separateMetrics) {
+            Routes operational = new Routes(packumentRoutes, tarballRoute, services.metrics(), services.metricsPath(),
+                    readiness, admin, false);
+            ServerBootstrap metricsBootstrap = bootstrap.clone().childHandler(new GatewayPipeline(config,
+                    new RequestPathParser(basePath), operational, observer, inFlight));
+            metricsChannel = bind(metricsBootstrap, config.bind(), services.metricsPort());
+        }
         try {
-            Channel channel = bootstrap.bind(config.bind(), config.port()).syncUninterruptibly().channel();
-            return new GatewayServer(channel, inFlight);
+            Channel channel = bind(bootstrap, config.bind(), config.port());
+            return new GatewayServer(channel, metricsChannel, inFlight);
+        } catch (ServerStartException e) {
+            if (metricsChannel != null) {
+                metricsChannel.close().syncUninterruptibly();
+            }
+            throw e;
+        }
+    }
+
+    private static Channel bind(ServerBootstrap bootstrap, String address, int port) {
+        try {
+            return bootstrap.bind(address, port).syncUninterruptibly().channel();
         } catch (Exception e) {
-            String where = config.bind() + ":" + config.port();
+            String where = address + ":" + port;
             if (e instanceof BindException || e.getCause() instanceof BindException
                     || String.valueOf(e.getMessage()).contains("Address already in use")) {
                 throw new ServerStartException("cannot listen on " + where + ": the port is already in use "
@@ -69,6 +93,14 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
+        if (metricsChannel != null) {
+            metricsChannel.close().syncUninterruptibly();
+        }
+    }
+
+    /** The separate metrics listener's address, or null when the scrape is on the registry port. */
+    public InetSocketAddress metricsAddress() {
+        return metricsChannel == null ? null : (InetSocketAddress) metricsChannel.localAddress();
     }
 
     /** Requests being answered right now: what a graceful shutdown waits for. */

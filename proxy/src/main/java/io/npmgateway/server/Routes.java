@@ -21,10 +21,12 @@ final class Routes {
     private final String metricsPath;
     private final Readiness readiness;
     private final AdminRoutes admin;
+    private final boolean registry;
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
-            Readiness readiness, AdminRoutes admin) {
+            Readiness readiness, AdminRoutes admin, boolean registry) {
         this.admin = admin;
+        this.registry = registry;
         this.packuments = packuments;
         this.tarballs = tarballs;
         this.metrics = metrics;
@@ -46,7 +48,7 @@ final class Routes {
             ex.json(report.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, report.json());
             return true;
         }
-        if (admin.serve(ex, rawPath)) {
+        if (registry && admin.serve(ex, rawPath)) {
             return true;
         }
         if (metricsPath != null && rawPath.equals(metricsPath)) {
@@ -55,6 +57,11 @@ final class Routes {
             headers.set(HttpHeaderNames.CONTENT_TYPE, scrape.contentType());
             headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
             ex.bytes(HttpResponseStatus.OK, headers, scrape.body());
+            return true;
+        }
+        if (!registry) {
+            ex.error(HttpResponseStatus.NOT_FOUND, "this port serves only " + metricsPath + ", " + HEALTH + " and "
+                    + READY);
             return true;
         }
         return false;

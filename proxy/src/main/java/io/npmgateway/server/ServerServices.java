@@ -11,6 +11,7 @@ import java.util.List;
  * What the server's routes answer from: the caches, the store, the upstreams (for readiness) and the metrics.
  *
  * @param metricsPath    where the Prometheus scrape is served, or null for nowhere
+ * @param metricsPort    a port of its own for the scrape and the probes, or null for the registry port
  * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
  * @param adminToken     the bearer token the admin API requires, or null to disable it
  */
@@ -21,6 +22,7 @@ public record ServerServices(
         List<Upstream> upstreams,
         GatewayMetrics metrics,
         String metricsPath,
+        Integer metricsPort,
         boolean jsonAccessLog,
         String adminToken) {
 }

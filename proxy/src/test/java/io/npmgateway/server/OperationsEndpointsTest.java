@@ -36,7 +36,7 @@ class OperationsEndpointsTest extends GatewayHttpTest {
     }
 
     private void startWithAdmin(OperationsConfig.AccessLogFormat format) {
-        startGateway(null, Duration.ofSeconds(5), new OperationsConfig(Secret.of(ADMIN_TOKEN), "/metrics", format,
+        startGateway(null, Duration.ofSeconds(5), new OperationsConfig(Secret.of(ADMIN_TOKEN), "/metrics", null, format,
                 Duration.ofSeconds(5)));
     }
 
@@ -79,6 +79,22 @@ class OperationsEndpointsTest extends GatewayHttpTest {
         HttpResponse<byte[]> scrape = get("metrics");
         assertThat(scrape.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
         assertThat(text(scrape)).contains("npm_gateway_requests_seconds_count{cache=\"miss\",route=\"packument\"");
+    }
+
+    @Test
+    void theScrapeCanHaveAPortOfItsOwnWhichServesNothingElse() throws Exception {
+        upstream.publish("left-pad", "1.0.0");
+        startGateway(null, Duration.ofSeconds(5), OperationsConfig.defaults().withMetricsPort(0));
+        get("left-pad");
+        String ops = "http://127.0.0.1:" + gateway.metricsAddress().getPort() + "/";
+        HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create(ops + "metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.body()).contains("npm_gateway_requests_seconds_count");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(ops + "-/ready")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(ops + "left-pad")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        assertThat(get("metrics").statusCode()).as("no scrape on the registry port").isEqualTo(404);
     }
 
     @Test
