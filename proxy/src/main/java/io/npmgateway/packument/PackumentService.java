@@ -166,6 +166,9 @@ public final class PackumentService {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                             ? error.getCause() : error;
                     if (previous != null && cause instanceof UpstreamException && withinMaxStale(previous)) {
+                        // Keep serving it from memory (a copy read from disk would otherwise be re-read and
+                        // re-rewritten on every request while the upstream is down).
+                        documents.asMap().putIfAbsent(name, previous);
                         metrics.staleServed();
                         return new PackumentLookup.Found(previous, CacheOutcome.STALE);
                     }

@@ -141,7 +141,8 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private void onReadTimeout() {
         readTimer = null;
         failRun(new UpstreamException(call.upstreamId(), UpstreamFailure.TIMEOUT,
-                "no data for " + call.readTimeout().toSeconds() + "s"));
+                "no data for " + (call.readTimeout().toMillis() < 10_000 ? call.readTimeout().toMillis() + " ms"
+                        : call.readTimeout().toSeconds() + " s")));
     }
 
     private void cancelReadTimer() {
