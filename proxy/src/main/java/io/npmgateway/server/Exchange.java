@@ -168,6 +168,20 @@ public final class Exchange {
         send(response, body.length);
     }
 
+    /** Answers with a body already in a buffer (released by Netty once written); for HEAD, headers only. */
+    public void buffer(HttpResponseStatus status, HttpHeaders headers, io.netty.buffer.ByteBuf body) {
+        int length = body.readableBytes();
+        FullHttpResponse response;
+        if (isHead()) {
+            body.release();
+            response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+        } else {
+            response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        }
+        response.headers().set(headers);
+        send(response, length);
+    }
+
     public void json(HttpResponseStatus status, String json) {
         HttpHeaders headers = new io.netty.handler.codec.http.DefaultHttpHeaders();
         headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");

@@ -1,5 +1,6 @@
 package io.npmgateway.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpChunkedInput;
@@ -58,6 +59,21 @@ final class TarballRoute {
         headers.set(HttpHeaderNames.ETAG, "\"" + manifest.sha1() + "\"");
         if (EntityTags.matches(ex.header(HttpHeaderNames.IF_NONE_MATCH), "\"" + manifest.sha1() + "\"")) {
             ex.empty(HttpResponseStatus.NOT_MODIFIED, headers);
+            return;
+        }
+        if (manifest.chunkCount() <= 1) {
+            // Most tarballs are one chunk: read it straight into a pooled direct buffer and send one message.
+            ByteBuf body = ex.context().alloc().directBuffer((int) manifest.size());
+            try {
+                if (manifest.chunkCount() == 1) {
+                    service.store().readChunk(manifest, 0, body.nioBuffer(0, (int) manifest.size()));
+                    body.writerIndex((int) manifest.size());
+                }
+            } catch (RuntimeException e) {
+                body.release();
+                throw e;
+            }
+            ex.buffer(HttpResponseStatus.OK, headers, body);
             return;
         }
         if (!ex.startStream(HttpResponseStatus.OK, headers, manifest.size())) {

@@ -32,6 +32,10 @@ public final class TarballStore {
     private final StoreOptions options;
     private final Clock clock;
     private final TarballIndex index = new TarballIndex();
+    // Manifests of recently found tarballs: a hit then costs no RocksDB read before the chunks. Bounded by count
+    // (a manifest is ~200 bytes); dropped before a tarball is removed, so a removed one is never found here.
+    private final com.github.benmanes.caffeine.cache.Cache<String, TarballManifest> hotManifests =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(50_000).build();
     private final ChunkReader chunkReader;
     private final ReentrantLock mutations = new ReentrantLock();
     private final AtomicLong evictions = new AtomicLong();
@@ -61,13 +65,24 @@ public final class TarballStore {
         if (entry == null) {
             return Optional.empty();
         }
+        TarballManifest hot = hotManifests.getIfPresent(key);
+        if (hot != null) {
+            entry.touch(clock.millis());
+            return Optional.of(hot);
+        }
         byte[] value = rocks.get(rocks.manifests, utf8(key));
         if (value == null) {
             // Evicted or purged between the two lookups.
             return Optional.empty();
         }
         entry.touch(clock.millis());
-        return Optional.of(ManifestCodec.decode(key, value, entry.lastAccess()));
+        TarballManifest manifest = ManifestCodec.decode(key, value, entry.lastAccess());
+        hotManifests.put(key, manifest);
+        if (index.get(key) != entry) {
+            // Removed (or replaced) while we read it: do not keep what may be gone.
+            hotManifests.invalidate(key);
+        }
+        return Optional.of(manifest);
     }
 
     /**
@@ -232,6 +247,7 @@ public final class TarballStore {
                     batch.delete(rocks.pending, ChunkKeys.pending(downloadId));
                 }
             });
+            hotManifests.invalidate(key);
             index.add(key, size, now);
             committed = ManifestCodec.decode(key, manifest, now);
         } finally {
@@ -254,6 +270,7 @@ public final class TarballStore {
 
     /** Deletes a stored tarball: manifest, access time and chunks in one batch. Caller holds {@link #mutations}. */
     private boolean remove(String key) {
+        hotManifests.invalidate(key);
         byte[] rawKey = utf8(key);
         byte[] value = rocks.get(rocks.manifests, rawKey);
         if (value == null) {
