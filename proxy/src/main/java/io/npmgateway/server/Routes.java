@@ -22,9 +22,16 @@ final class Routes {
     private final Readiness readiness;
     private final AdminRoutes admin;
     private final boolean registry;
+    private final PassThroughRoutes passThrough;
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
             Readiness readiness, AdminRoutes admin, boolean registry) {
+        this(packuments, tarballs, metrics, metricsPath, readiness, admin, registry, PassThroughRoutes.none());
+    }
+
+    Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
+            Readiness readiness, AdminRoutes admin, boolean registry, PassThroughRoutes passThrough) {
+        this.passThrough = passThrough;
         this.admin = admin;
         this.registry = registry;
         this.packuments = packuments;
@@ -67,7 +74,30 @@ final class Routes {
         return false;
     }
 
+    /**
+     * Whether the route takes requests with {@code method}: every route reads (GET, HEAD); audit, search, writes
+     * and {@code ?write=true} reads are passed through (see {@link PassThroughRoutes}).
+     */
+    boolean allows(RegistryRequest request, io.netty.handler.codec.http.HttpMethod method) {
+        if (PassThroughRoutes.handles(request, method, null)) {
+            String allowed = PassThroughRoutes.allowed(request);
+            return allowed == null || java.util.Arrays.asList(allowed.split(", ")).contains(method.name());
+        }
+        return method.equals(io.netty.handler.codec.http.HttpMethod.GET)
+                || method.equals(io.netty.handler.codec.http.HttpMethod.HEAD);
+    }
+
+    /** The {@code Allow} header of a 405 for the route. */
+    String allowed(RegistryRequest request) {
+        String allowed = PassThroughRoutes.allowed(request);
+        return allowed == null ? "GET, HEAD" : allowed;
+    }
+
     void serve(Exchange ex, RegistryRequest request) {
+        if (PassThroughRoutes.handles(request, ex.request().method(), ex.rawQuery())) {
+            passThrough.serve(ex, request);
+            return;
+        }
         if (request instanceof RegistryRequest.Packument) {
             packuments.packument(ex, ((RegistryRequest.Packument) request).name());
         } else if (request instanceof RegistryRequest.Tarball) {

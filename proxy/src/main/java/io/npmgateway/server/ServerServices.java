@@ -14,6 +14,7 @@ import java.util.List;
  * @param metricsPort    a port of its own for the scrape and the probes, or null for the registry port
  * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
  * @param adminToken     the bearer token the admin API requires, or null to disable it
+ * @param passThrough    where audit, search and writes go (see {@link PassThrough})
  */
 public record ServerServices(
         PackumentService packuments,
@@ -24,5 +25,33 @@ public record ServerServices(
         String metricsPath,
         Integer metricsPort,
         boolean jsonAccessLog,
-        String adminToken) {
+        String adminToken,
+        PassThrough passThrough) {
+
+    public ServerServices {
+        passThrough = passThrough == null ? PassThrough.NONE : passThrough;
+    }
+
+    /** Services with no audit upstream, no write target and search on the upstreams in order. */
+    public ServerServices(PackumentService packuments, TarballService tarballs, GatewayStore store,
+            List<Upstream> upstreams, GatewayMetrics metrics, String metricsPath, Integer metricsPort,
+            boolean jsonAccessLog, String adminToken) {
+        this(packuments, tarballs, store, upstreams, metrics, metricsPath, metricsPort, jsonAccessLog, adminToken,
+                null);
+    }
+
+    /**
+     * Which upstreams the pass-through requests go to.
+     *
+     * @param writeTarget   the upstream that receives writes, or null to refuse them (405)
+     * @param auditUpstream the upstream that answers audits, or null (501)
+     * @param rewriter      the gateway's tarball URL rewriter (for {@code ?write=true} reads and the reverse mapping
+     *                      of whole documents written back)
+     * @param clients       client tokens; when any are configured, writes need one
+     */
+    public record PassThrough(Upstream writeTarget, Upstream auditUpstream,
+            java.util.function.Supplier<io.npmgateway.npm.PackumentRewriter> rewriter,
+            io.npmgateway.config.ClientTokens clients) {
+        static final PassThrough NONE = new PassThrough(null, null, null, io.npmgateway.config.ClientTokens.none());
+    }
 }
