@@ -230,6 +230,12 @@ class NpmCommandsThroughGatewayTest {
         String lock = Files.readString(project.resolve("package-lock.json"));
         assertThat(lock).contains(registry + "@fixture/fresh/-/fresh-1.0.1.tgz")
                 .doesNotContain(":" + verdaccio.port() + "/");
+
+        // Unpublishing one version of a scoped package: npm derives the tarball DELETE path from the gateway's URL.
+        npm.runSuccessfully(cwd, "unpublish", "@fixture/fresh@1.0.0");
+        assertThat(npm.runSuccessfully(cwd, "view", "@fixture/fresh", "versions", "--json").stdout())
+                .contains("1.0.1").doesNotContain("1.0.0");
+        assertThat(verdaccio.storageDir().resolve("@fixture/fresh/fresh-1.0.0.tgz")).doesNotExist();
     }
 
     @Test

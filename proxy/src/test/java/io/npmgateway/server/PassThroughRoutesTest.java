@@ -265,6 +265,34 @@ class PassThroughRoutesTest extends GatewayHttpTest {
     }
 
     @Test
+    void aWriteWhoseConnectionDropsBeforeTheAnswerIsNotSentAgain() throws Exception {
+        start(null, "second", ClientTokens.none());
+        second.route("lib", r -> new MockResponse.Builder().code(201).body("{}")
+                .onResponseStart(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE).build());
+
+        HttpResponse<byte[]> r = send("PUT", "lib", "{\"name\":\"lib\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+
+        // The publish may have taken effect upstream: the client hears of the failure, the upstream gets it once.
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat((String) json(r).get("error")).contains("'second'");
+        assertThat(second.hits("lib")).isEqualTo(1);
+    }
+
+    @Test
+    void aWriteRedirectIsPassedBackNotFollowed() throws Exception {
+        start(null, "second", ClientTokens.none());
+        second.route("lib", r -> new MockResponse.Builder().code(307).setHeader("Location", upstream.url() + "lib")
+                .body("").build());
+
+        HttpResponse<byte[]> r = send("PUT", "lib", "{}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(r.statusCode()).isEqualTo(307);
+        assertThat(r.headers().firstValue("location")).hasValue(upstream.url() + "lib");
+        assertThat(upstream.requests).isEmpty();
+    }
+
+    @Test
     void withClientTokensConfiguredAWriteWithoutOneGets401AndNeverReachesTheUpstream() throws Exception {
         start(null, "second", new ClientTokens(List.of(new ClientTokens.ClientToken("ci", Secret.of("ci-token")))));
         second.route("lib", r -> new MockResponse.Builder().code(201).body("{}").build());
