@@ -17,6 +17,8 @@ import io.npmgateway.testing.FixtureProject;
 import io.npmgateway.testing.Json;
 import io.npmgateway.testing.NpmCli;
 import io.npmgateway.testing.NpmResult;
+import io.npmgateway.testing.PnpmCli;
+import io.npmgateway.testing.YarnCli;
 import io.npmgateway.testing.TestTools;
 import io.npmgateway.testing.TestTools.Tool;
 import io.npmgateway.testing.VerdaccioUpstream;
@@ -183,6 +185,35 @@ class NpmCommandsThroughGatewayTest {
         auditAnswer.set("{}");
         NpmResult clean = npm.runSuccessfully(project, "audit");
         assertThat(clean.stdout()).contains("found 0 vulnerabilities");
+    }
+
+    @Test
+    void yarn4NpmAuditPostsPlainJsonThatReachesTheAuditUpstreamAsSent() throws Exception {
+        Path project = FixtureProject.BASIC.copyTo(tempDir.resolve("yarn4-audit-project"));
+        Files.writeString(project.resolve("yarn.lock"), "");
+        YarnCli yarn = YarnCli.modern(TestTools.locate().bin(Tool.YARN_4), tempDir.resolve("yarn4-audit"))
+                .authToken(CLIENT_TOKEN).registry(registry);
+        yarn.run(project, "install").assertSuccess();
+
+        auditAnswer.set(ADVISORY);
+        audits.clear();
+        NpmResult audit = yarn.run(project, "npm", "audit", "--all", "--recursive", "--json", "--no-deprecations");
+        assertThat(audit.exitCode()).as(audit.describe()).isEqualTo(1);
+        assertThat(audit.stdout()).contains("Test advisory for fixture-util");
+        assertThat(audits).hasSize(1);
+        assertThat(audits.get(0).getHeaders().get("Authorization")).isEqualTo("Bearer audit-secret");
+        assertThat(Json.parseObject(audits.get(0).getBody().utf8())).containsKeys("fixture-util", "@fixture/edge");
+    }
+
+    @Test
+    void pnpmAuditOnTheRetiredEndpointGetsA410ThatSaysSoAtOnce() throws Exception {
+        Path project = FixtureProject.BASIC.copyTo(tempDir.resolve("pnpm-audit-project"));
+        PnpmCli pnpm = PnpmCli.using(TestTools.locate().bin(Tool.PNPM_10), tempDir.resolve("pnpm-audit"))
+                .registry(registry).config("//" + registry.getRawAuthority() + "/:_authToken", CLIENT_TOKEN);
+        pnpm.run(project, "install", "--lockfile-only").assertSuccess();
+        NpmResult audit = pnpm.run(project, "audit");
+        assertThat(audit.exitCode()).as(audit.describe()).isNotZero();
+        assertThat(audit.stdout() + audit.stderr()).contains("410").contains("retired");
     }
 
     @Test

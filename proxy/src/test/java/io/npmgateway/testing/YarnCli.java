@@ -55,6 +55,17 @@ public final class YarnCli {
         return home.resolve("cache");
     }
 
+    private String authToken;
+
+    /**
+     * A token Yarn sends to the registry with every request ({@code npmAuthToken} with {@code npmAlwaysAuth} for
+     * Yarn 4, {@code _authToken} for Yarn 1); set before {@link #registry}.
+     */
+    public YarnCli authToken(String token) {
+        this.authToken = token;
+        return this;
+    }
+
     /** Points Yarn at {@code registry} and writes the rest of its configuration. */
     public YarnCli registry(URI registry) {
         if (line == Line.CLASSIC) {
@@ -64,7 +75,9 @@ public final class YarnCli {
                     "disable-self-update-check true",
                     "") );
             // Yarn 1 also reads npm's configuration; keep it empty but present so nothing else is picked up.
-            ClientProcess.write(home.resolve(".npmrc"), "registry=" + registry + "\n");
+            ClientProcess.write(home.resolve(".npmrc"), "registry=" + registry + "\n" + (authToken == null ? ""
+                    : "//" + registry.getRawAuthority() + registry.getRawPath() + ":_authToken=" + authToken + "\n"
+                            + "always-auth=true\n"));
         } else {
             ClientProcess.write(home.resolve(".yarnrc.yml"), String.join("\n",
                     "npmRegistryServer: " + quote(registry.toString()),
@@ -78,6 +91,7 @@ public final class YarnCli {
                     "npmMinimalAgeGate: 0",
                     "nodeLinker: node-modules",
                     "enableProgressBars: false",
+                    authToken == null ? "" : "npmAuthToken: " + quote(authToken) + "\nnpmAlwaysAuth: true",
                     ""));
         }
         return this;
