@@ -43,7 +43,7 @@ public final class GatewayServer implements AutoCloseable {
         Routes routes = new Routes(packumentRoutes, tarballRoute, services.metrics(),
                 separateMetrics ? null : services.metricsPath(), readiness, admin, true,
                 new PassThroughRoutes(services.upstreams(), p.writeTarget(), p.auditUpstream(), services.packuments(),
-                        p.rewriter(), p.clients()));
+                        p.rewriter(), p.clients(), config.maxPublishBytes()));
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()

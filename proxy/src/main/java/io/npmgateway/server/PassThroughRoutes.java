@@ -62,15 +62,19 @@ final class PassThroughRoutes {
     private final PackumentService packuments;
     private final Supplier<PackumentRewriter> rewriter;
     private final ClientTokens clients;
+    private final int maxWriteBody;
 
     /**
      * @param upstreams     every upstream, in configured order (search asks them in turn)
      * @param writeTarget   the upstream that receives writes, or null when writes are refused
      * @param auditUpstream the upstream that answers audits, or null when audit is not offered
      * @param clients       client tokens; when any are configured, writes need one of them
+     * @param maxWriteBody  the largest write body, also after decompression
      */
     PassThroughRoutes(List<Upstream> upstreams, Upstream writeTarget, Upstream auditUpstream,
-            PackumentService packuments, Supplier<PackumentRewriter> rewriter, ClientTokens clients) {
+            PackumentService packuments, Supplier<PackumentRewriter> rewriter, ClientTokens clients,
+            int maxWriteBody) {
+        this.maxWriteBody = maxWriteBody;
         this.upstreams = List.copyOf(upstreams);
         this.writeTarget = writeTarget;
         this.auditUpstream = auditUpstream;
@@ -81,7 +85,8 @@ final class PassThroughRoutes {
 
     /** Pass-through answering nothing: writes and audit not configured, search on no upstream. */
     static PassThroughRoutes none() {
-        return new PassThroughRoutes(List.of(), null, null, null, null, ClientTokens.none());
+        return new PassThroughRoutes(List.of(), null, null, null, null, ClientTokens.none(),
+                RequestBodyLimit.MAX_READ_BODY);
     }
 
     /** Whether {@code request} sent with {@code method} is one of the pass-through requests. */
@@ -167,6 +172,10 @@ final class PassThroughRoutes {
 
     /** The request body as plain bytes: gunzipped when it came with {@code Content-Encoding: gzip}, bounded. */
     private static byte[] plainBody(Exchange ex) {
+        return plainBody(ex, RequestBodyLimit.MAX_POST_BODY);
+    }
+
+    private static byte[] plainBody(Exchange ex, int max) {
         byte[] raw = ex.body();
         String encoding = ex.header(HttpHeaderNames.CONTENT_ENCODING);
         if (encoding == null || encoding.isBlank() || encoding.trim().equalsIgnoreCase("identity")) {
@@ -177,9 +186,8 @@ final class PassThroughRoutes {
                     "request Content-Encoding '" + encoding.replaceAll("[^A-Za-z0-9,-]", "?") + "' is not supported; "
                             + "send gzip or none");
         }
-        int max = RequestBodyLimit.MAX_POST_BODY;
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, raw.length * 4));
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(max, Math.max(64L, raw.length * 4L)));
             byte[] buffer = new byte[8192];
             int n;
             while ((n = in.read(buffer)) > 0) {
@@ -254,7 +262,14 @@ final class PassThroughRoutes {
         if (writeRead) {
             target = target + "?write=true";
         }
-        byte[] body = ex.body();
+        byte[] body;
+        try {
+            // The upstream gets the body without a Content-Encoding: decompressed here if the client compressed it.
+            body = plainBody(ex, maxWriteBody);
+        } catch (BodyException e) {
+            ex.error(e.status, e.getMessage());
+            return;
+        }
         if (body.length > 0 && (request instanceof RegistryRequest.Packument
                 || request instanceof RegistryRequest.Revision)) {
             body = TarballUrlReverser.reverse(body, rewriter.get().baseUrl(), writeTarget.config().url());

@@ -19,8 +19,8 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Bounds each request body by what its method may carry, before the aggregator holds it in memory: reads almost
  * nothing, an audit POST a few megabytes, a publish (PUT) up to the configured maximum. A body over its bound,
- * declared or counted, gets {@code 413} with a JSON error and the connection is closed (the rest of the body is
- * not read).
+ * declared or counted, gets {@code 413} with a JSON error right away; the rest of the body is read and dropped
+ * (up to {@link #MAX_DISCARD}) and the connection is then closed.
  */
 final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
     /** Largest body of a request that reads (GET, HEAD, anything not listed below). */
@@ -53,29 +53,49 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
         return MAX_READ_BODY;
     }
 
+    /**
+     * How much of a refused body is read and thrown away before the connection is cut. Closing a socket with unread
+     * bytes makes the kernel send a reset, which can destroy the 413 before the client reads it; reading the rest
+     * (up to this much) lets the client see the answer.
+     */
+    static final long MAX_DISCARD = 64L * 1024 * 1024;
+
+    private long discarded;
+    private boolean expectsContinue;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (discarding && !(msg instanceof HttpRequest)) {
+            if (msg instanceof HttpContent) {
+                discarded += ((HttpContent) msg).content().readableBytes();
+            }
+            ReferenceCountUtil.release(msg);
+            if (msg instanceof io.netty.handler.codec.http.LastHttpContent || discarded > MAX_DISCARD) {
+                ctx.close();
+            }
+            return;
+        }
         if (msg instanceof HttpRequest) {
             HttpRequest request = (HttpRequest) msg;
             discarding = false;
             received = 0;
+            discarded = 0;
+            expectsContinue = HttpUtil.is100ContinueExpected(request);
             limit = limitFor(request.method());
             method = request.method().name().replaceAll("[^A-Z]", "?");
             long declared = HttpUtil.getContentLength(request, -1L);
             if (declared > limit) {
-                reject(ctx, declared);
+                // A client waiting for "100 Continue" sends no body: nothing to drain.
+                reject(ctx, declared, expectsContinue || msg instanceof io.netty.handler.codec.http.LastHttpContent);
                 ReferenceCountUtil.release(msg);
                 return;
             }
         }
-        if (discarding) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
         if (msg instanceof HttpContent) {
             received += ((HttpContent) msg).content().readableBytes();
             if (received > limit) {
-                reject(ctx, received);
+                // The request's head already went on to the aggregator: the connection cannot carry on.
+                reject(ctx, received, msg instanceof io.netty.handler.codec.http.LastHttpContent);
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -83,9 +103,8 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    private void reject(ChannelHandlerContext ctx, long size) {
+    private void reject(ChannelHandlerContext ctx, long size, boolean closeNow) {
         discarding = true;
-        ctx.channel().config().setAutoRead(false);
         byte[] body = Json.errorBody("request body of " + size + " bytes or more is larger than the " + limit
                 + " bytes this gateway accepts for a " + method + " request");
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -94,6 +113,11 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         HttpUtil.setContentLength(response, body.length);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        if (closeNow) {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            // The rest of the body is read and dropped; the connection closes at its end (see MAX_DISCARD).
+            ctx.writeAndFlush(response);
+        }
     }
 }

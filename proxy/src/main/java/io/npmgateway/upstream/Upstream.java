@@ -192,6 +192,10 @@ public final class Upstream {
         return transport.forward(call, maxResponseBytes).whenComplete((response, error) -> {
             if (error != null) {
                 failed(FetchKind.OTHER, error, started);
+            } else if (response.status() == 501) {
+                // "Not implemented" (search on CodeArtifact, audit on a private registry) is an answer, not an outage.
+                metrics.upstreamRequest(config.id(), FetchKind.OTHER, 501, System.nanoTime() - started);
+                health.success();
             } else {
                 answered(FetchKind.OTHER, response.status(), started);
             }

@@ -77,6 +77,19 @@ class PassThroughRoutesTest extends GatewayHttpTest {
         return out.toByteArray();
     }
 
+    /** gzip of {@code count} spaces, compressed a piece at a time (about 10 KB for 10 MB). */
+    static byte[] gzippedSpaces(int count) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] piece = new byte[64 * 1024];
+        java.util.Arrays.fill(piece, (byte) ' ');
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            for (int left = count; left > 0; left -= piece.length) {
+                gz.write(piece, 0, Math.min(left, piece.length));
+            }
+        }
+        return out.toByteArray();
+    }
+
     RecordedRequest only(FakeRegistry registry, String method) {
         List<RecordedRequest> matching = registry.requests.stream().filter(r -> r.getMethod().equals(method)).toList();
         assertThat(matching).hasSize(1);
@@ -147,16 +160,27 @@ class PassThroughRoutesTest extends GatewayHttpTest {
     @Test
     void auditBodiesOverTenMegabytesGet413AndBrokenGzip400() throws Exception {
         start("second", null, ClientTokens.none());
-        byte[] huge = new byte[RequestBodyLimit.MAX_POST_BODY + 1];
-        java.util.Arrays.fill(huge, (byte) ' ');
-        HttpResponse<byte[]> tooLarge = send("POST", "-/npm/v1/security/advisories/bulk", huge,
-                "Content-Type", "application/json");
+        // Declared too large: refused before the body is read (the body is generated, never held in memory here).
+        long tooMuch = RequestBodyLimit.MAX_POST_BODY + 1L;
+        HttpRequest declared = HttpRequest.newBuilder(URI.create(base() + "-/npm/v1/security/advisories/bulk"))
+                .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.InputStream() {
+                            private long left = tooMuch;
+
+                            @Override
+                            public int read() {
+                                return left-- > 0 ? ' ' : -1;
+                            }
+                        }), tooMuch))
+                .build();
+        HttpResponse<byte[]> tooLarge = http.send(declared, HttpResponse.BodyHandlers.ofByteArray());
         assertThat(tooLarge.statusCode()).isEqualTo(413);
         assertThat((String) json(tooLarge).get("error")).contains("larger than");
 
         // A small body that inflates beyond the limit is refused too.
         HttpResponse<byte[]> bomb = send("POST", "-/npm/v1/security/advisories/bulk",
-                gzip(" ".repeat(RequestBodyLimit.MAX_POST_BODY + 1)),
+                gzippedSpaces(RequestBodyLimit.MAX_POST_BODY + 1),
                 "Content-Type", "application/json", "Content-Encoding", "gzip");
         assertThat(bomb.statusCode()).isEqualTo(413);
 
@@ -277,6 +301,21 @@ class PassThroughRoutesTest extends GatewayHttpTest {
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat((String) json(r).get("error")).contains("'second'");
         assertThat(second.hits("lib")).isEqualTo(1);
+    }
+
+    @Test
+    void aCompressedWriteBodyReachesTheWriteTargetDecompressed() throws Exception {
+        start(null, "second", ClientTokens.none());
+        second.route("lib", r -> new MockResponse.Builder().code(201).body("{}").build());
+        String doc = "{\"_id\":\"lib\",\"name\":\"lib\",\"versions\":{}}";
+
+        HttpResponse<byte[]> r = send("PUT", "lib", gzip(doc), "Content-Type", "application/json",
+                "Content-Encoding", "gzip");
+
+        assertThat(r.statusCode()).isEqualTo(201);
+        RecordedRequest at = only(second, "PUT");
+        assertThat(at.getBody().utf8()).isEqualTo(doc);
+        assertThat(at.getHeaders().get("Content-Encoding")).isNull();
     }
 
     @Test
