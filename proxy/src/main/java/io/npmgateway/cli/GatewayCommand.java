@@ -118,7 +118,8 @@ public final class GatewayCommand implements Callable<Integer> {
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), s -> stopped.countDown());
         }
-        LOG.info("npm-gateway listening on {} (registry URL for clients: {})", gateway.localAddress(),
+        LOG.info("npm-gateway listening on {}:{} (registry URL for clients: {})",
+                gateway.localAddress().getAddress().getHostAddress(), gateway.localAddress().getPort(),
                 gateway.publicUrl());
         LOG.info("upstreams: {}", config.upstreams().stream()
                 .map(u -> u.id() + "=" + u.url()).collect(Collectors.joining(", ")));
