@@ -35,7 +35,8 @@ public final class GatewayServer implements AutoCloseable {
                 services.upstreams());
         Routes routes = new Routes(new PackumentRoutes(services.packuments()), new TarballRoute(services.tarballs()),
                 services.metrics(), services.metricsPath(), readiness,
-                new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs()));
+                new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs()),
+                services.access());
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -13,6 +13,7 @@ import java.util.List;
  * @param metricsPath    where the Prometheus scrape is served, or null for nowhere
  * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
  * @param adminToken     the bearer token the admin API requires, or null to disable it
+ * @param access         which clients may read which packages
  */
 public record ServerServices(
         PackumentService packuments,
@@ -22,5 +23,14 @@ public record ServerServices(
         GatewayMetrics metrics,
         String metricsPath,
         boolean jsonAccessLog,
-        String adminToken) {
+        String adminToken,
+        ClientAccess access) {
+
+    /** Services with every package open to every client. */
+    public ServerServices(PackumentService packuments, TarballService tarballs, GatewayStore store,
+            List<Upstream> upstreams, GatewayMetrics metrics, String metricsPath, boolean jsonAccessLog,
+            String adminToken) {
+        this(packuments, tarballs, store, upstreams, metrics, metricsPath, jsonAccessLog, adminToken,
+                ClientAccess.open());
+    }
 }
