@@ -38,7 +38,10 @@ public final class Upstream {
     private final UpstreamHealth health;
     private final CredentialProvider credentials;
 
-    /** An upstream with fixed credentials (or none), as configured. */
+    /**
+     * An upstream with fixed credentials (none, bearer, basic, legacy), as configured. Refreshed credentials (a token
+     * command, CodeArtifact) need a started provider: use the other constructor.
+     */
     public Upstream(UpstreamConfig config, UpstreamTransport transport, GatewayMetrics metrics) {
         this(config, transport, metrics, FixedCredentials.of(config.auth()), new UpstreamHealth());
     }
