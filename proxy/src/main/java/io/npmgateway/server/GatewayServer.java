@@ -40,7 +40,7 @@ public final class GatewayServer implements AutoCloseable {
         TarballRoute tarballRoute = new TarballRoute(services.tarballs());
         AdminRoutes admin = new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs());
         Routes routes = new Routes(packumentRoutes, tarballRoute, services.metrics(),
-                separateMetrics ? null : services.metricsPath(), readiness, admin, true);
+                separateMetrics ? null : services.metricsPath(), readiness, admin, services.access(), true);
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -55,7 +55,7 @@ public final class GatewayServer implements AutoCloseable {
         Channel metricsChannel = null;
         if (separateMetrics) {
             Routes operational = new Routes(packumentRoutes, tarballRoute, services.metrics(), services.metricsPath(),
-                    readiness, admin, false);
+                    readiness, admin, services.access(), false);
             ServerBootstrap metricsBootstrap = bootstrap.clone().childHandler(new GatewayPipeline(config,
                     new RequestPathParser(basePath), operational, observer, inFlight));
             metricsChannel = bind(metricsBootstrap, config.bind(), services.metricsPort());

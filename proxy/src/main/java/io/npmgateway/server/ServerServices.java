@@ -14,6 +14,7 @@ import java.util.List;
  * @param metricsPort    a port of its own for the scrape and the probes, or null for the registry port
  * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
  * @param adminToken     the bearer token the admin API requires, or null to disable it
+ * @param access         which clients may read which packages
  */
 public record ServerServices(
         PackumentService packuments,
@@ -24,5 +25,14 @@ public record ServerServices(
         String metricsPath,
         Integer metricsPort,
         boolean jsonAccessLog,
-        String adminToken) {
+        String adminToken,
+        ClientAccess access) {
+
+    /** Services with every package open to every client. */
+    public ServerServices(PackumentService packuments, TarballService tarballs, GatewayStore store,
+            List<Upstream> upstreams, GatewayMetrics metrics, String metricsPath, boolean jsonAccessLog,
+            String adminToken) {
+        this(packuments, tarballs, store, upstreams, metrics, metricsPath, null, jsonAccessLog, adminToken,
+                ClientAccess.open());
+    }
 }

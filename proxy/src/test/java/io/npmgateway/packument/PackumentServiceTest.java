@@ -183,10 +183,11 @@ class PackumentServiceTest {
     void anUpstream404DropsTheDiskCopySoARestartDoesNotResurrectIt() throws Exception {
         transport.ok(PATH, doc("1.0.0"), "\"e1\"");
         found(service.lookup(NAME));
+        assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isPresent();
         clock.advance(Duration.ofMinutes(6));
         transport.status(PATH, 404);
         assertThat(service.lookup(NAME).get(5, TimeUnit.SECONDS)).isInstanceOf(PackumentLookup.NotFound.class);
-        assertThat(store.metadata().get("left-pad")).isEmpty();
+        assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isEmpty();
     }
 
     @Test
@@ -194,6 +195,6 @@ class PackumentServiceTest {
         transport.ok(PATH, "{not json".getBytes(StandardCharsets.UTF_8), null);
         assertThatThrownBy(() -> service.lookup(NAME).join()).hasCauseInstanceOf(UpstreamException.class)
                 .hasMessageContaining("not usable");
-        assertThat(store.metadata().get("left-pad")).isEmpty();
+        assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isEmpty();
     }
 }
