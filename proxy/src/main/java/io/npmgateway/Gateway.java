@@ -131,7 +131,8 @@ public final class Gateway implements AutoCloseable {
             var ops = config.operations();
             ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics,
                     ops.metricsPath(), ops.metricsPort(), ops.accessLog() == OperationsConfig.AccessLogFormat.JSON,
-                    ops.adminToken() == null ? null : ops.adminToken().reveal(), ClientAccess.of(config));
+                    ops.adminToken() == null ? null : ops.adminToken().reveal(), ClientAccess.of(config),
+                    passThrough(config, chain, holder));
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
                     serverChannel, services);
             String publicUrl = holder.bind(server.localAddress());
@@ -189,6 +190,22 @@ public final class Gateway implements AutoCloseable {
         shutdown(bossGroup, workerGroup, workPool);
         metrics.close();
         store.close();
+    }
+
+    /** The write target and audit upstream by their configured ids (the loader checked that they exist). */
+    private static ServerServices.PassThrough passThrough(GatewayConfig config, UpstreamChain chain,
+            PublicUrlHolder holder) {
+        Upstream writeTarget = config.writeTarget() == null ? null : chain.byId(config.writeTarget()).orElseThrow(() ->
+                new IllegalArgumentException("writeTarget '" + config.writeTarget() + "' is not a configured upstream"));
+        Upstream audit = config.auditUpstream() == null ? null : chain.byId(config.auditUpstream()).orElseThrow(() ->
+                new IllegalArgumentException("auditUpstream '" + config.auditUpstream()
+                        + "' is not a configured upstream"));
+        if (writeTarget != null && config.clients().isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(Gateway.class).warn("writes go to upstream '{}' with its credentials "
+                    + "and no client tokens are configured: anyone who can reach the gateway can publish",
+                    writeTarget.id());
+        }
+        return new ServerServices.PassThrough(writeTarget, audit, holder::rewriter, config.clients());
     }
 
     private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService work) {

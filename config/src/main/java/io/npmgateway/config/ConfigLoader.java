@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
  *   publicUrl: https://npm.example.internal/npm/   # default: the listening address
  *   idleTimeout: 60s
  *   maxHeaderSize: 16KB
+ *   maxPublishSize: 10MB                  # largest npm publish body (about 1.33 x the tarball); more gets 413
  * dataDir: /var/lib/npm-gateway           # default ./data
  * upstreams:                              # in priority order
  *   - id: corp                            # [A-Za-z0-9_.-]{1,64}, unique; default upstream1, upstream2, ...
@@ -300,7 +301,8 @@ public final class ConfigLoader {
                 return base;
             }
             requireObject(node, "server");
-            rejectUnknown(node, "server.", Set.of("bind", "port", "publicUrl", "idleTimeout", "maxHeaderSize"));
+            rejectUnknown(node, "server.", Set.of("bind", "port", "publicUrl", "idleTimeout", "maxHeaderSize",
+                    "maxPublishSize"));
             String bind = node.has("bind") ? bind(text(node.get("bind"), "server.bind"), source, "server.bind")
                     : base.bind();
             int port = node.has("port") ? port(text(node.get("port"), "server.port"), source, "server.port")
@@ -313,7 +315,13 @@ public final class ConfigLoader {
             int maxHeader = node.has("maxHeaderSize")
                     ? (int) Math.min(Integer.MAX_VALUE, size(node.get("maxHeaderSize"), "server.maxHeaderSize"))
                     : base.maxHeaderBytes();
-            return new ServerConfig(bind, port, publicUrl, idle, maxHeader);
+            int maxPublish = node.has("maxPublishSize")
+                    ? (int) Math.min(Integer.MAX_VALUE - 8, size(node.get("maxPublishSize"), "server.maxPublishSize"))
+                    : base.maxPublishBytes();
+            if (maxPublish <= 0) {
+                throw ConfigException.field(source, "server.maxPublishSize", "must be more than 0 bytes");
+            }
+            return new ServerConfig(bind, port, publicUrl, idle, maxHeader, maxPublish);
         }
 
         List<UpstreamConfig> upstreams(JsonNode node) {

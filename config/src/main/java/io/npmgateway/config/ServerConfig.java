@@ -11,25 +11,46 @@ import java.time.Duration;
  *                    "derive it from the listening address". Never taken from a request's Host header.
  * @param idleTimeout a connection with no traffic for this long is closed (slow clients, idle keep-alives)
  * @param maxHeaderBytes the largest request head accepted; larger gets 431
+ * @param maxPublishBytes the largest write body accepted ({@code npm publish} sends the tarball base64-encoded
+ *                       inside its JSON, about 1.33 times the tarball); larger gets 413. Held in memory while it is
+ *                       forwarded, so it also bounds the heap one publish needs.
  */
-public record ServerConfig(String bind, int port, String publicUrl, Duration idleTimeout, int maxHeaderBytes) {
+public record ServerConfig(String bind, int port, String publicUrl, Duration idleTimeout, int maxHeaderBytes,
+        int maxPublishBytes) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 4873;
+    /** Verdaccio's historical default: 10 MB of JSON, a tarball of about 7.5 MB. */
+    public static final int DEFAULT_MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
+
+    public ServerConfig {
+        if (maxPublishBytes <= 0) {
+            throw new IllegalArgumentException("maxPublishBytes must be positive");
+        }
+    }
+
+    /** A server with the default publish limit. */
+    public ServerConfig(String bind, int port, String publicUrl, Duration idleTimeout, int maxHeaderBytes) {
+        this(bind, port, publicUrl, idleTimeout, maxHeaderBytes, DEFAULT_MAX_PUBLISH_BYTES);
+    }
 
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_BIND, DEFAULT_PORT, null, Duration.ofSeconds(60), 16 * 1024);
     }
 
     public ServerConfig withBind(String newBind) {
-        return new ServerConfig(newBind, port, publicUrl, idleTimeout, maxHeaderBytes);
+        return new ServerConfig(newBind, port, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(bind, newPort, publicUrl, idleTimeout, maxHeaderBytes);
+        return new ServerConfig(bind, newPort, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes);
     }
 
     public ServerConfig withPublicUrl(String newPublicUrl) {
-        return new ServerConfig(bind, port, newPublicUrl, idleTimeout, maxHeaderBytes);
+        return new ServerConfig(bind, port, newPublicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes);
+    }
+
+    public ServerConfig withMaxPublishBytes(int newMaxPublishBytes) {
+        return new ServerConfig(bind, port, publicUrl, idleTimeout, maxHeaderBytes, newMaxPublishBytes);
     }
 }

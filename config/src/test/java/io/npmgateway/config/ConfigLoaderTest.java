@@ -184,6 +184,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maxPublishSizeBoundsWriteBodiesAndDefaultsToTenMegabytes() throws Exception {
+        assertThat(load("upstreams: [{ id: a, url: \"https://a.example/\" }]\n").server().maxPublishBytes())
+                .isEqualTo(10 * 1024 * 1024);
+        GatewayConfig c = load("""
+                server: { maxPublishSize: 64MB }
+                upstreams: [{ id: a, url: "https://a.example/" }]
+                """);
+        assertThat(c.server().maxPublishBytes()).isEqualTo(64 * 1024 * 1024);
+        assertRejected("server: { maxPublishSize: 0 }\nupstreams: [{ id: a, url: \"https://a.example/\" }]\n")
+                .hasMessageContaining("server.maxPublishSize");
+    }
+
+    @Test
     void idsDefaultToTheirPosition() throws Exception {
         GatewayConfig c = load("upstreams: [{ url: \"https://a.example\" }, { url: \"https://b.example\" }]\n");
         assertThat(c.upstreams()).extracting(UpstreamConfig::id).containsExactly("upstream1", "upstream2");

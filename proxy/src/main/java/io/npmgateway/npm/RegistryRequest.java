@@ -46,4 +46,31 @@ public sealed interface RegistryRequest {
     /** A {@code /-/...} route the gateway does not serve. */
     record UnknownMeta(String path) implements RegistryRequest {
     }
+
+    /** {@code POST /-/npm/v1/security/advisories/bulk}: npm audit (npm 7+, Yarn 4, pnpm 11). Passed to the audit upstream. */
+    record AuditBulk() implements RegistryRequest {
+    }
+
+    /**
+     * {@code POST /-/npm/v1/security/audits} and {@code .../audits/quick}: the retired audit endpoints (npm 6, pnpm
+     * 9/10). Answered 410 with a pointer to the bulk endpoint.
+     */
+    record AuditLegacy(String path) implements RegistryRequest {
+    }
+
+    /** {@code GET /-/v1/search?text=...}: npm search. Passed to the first upstream that answers it. */
+    record Search() implements RegistryRequest {
+    }
+
+    /** {@code PUT} or {@code DELETE /-/package/<name>/dist-tags/<tag>}: npm dist-tag add / rm. */
+    record DistTag(PackageName name, String tag) implements RegistryRequest {
+    }
+
+    /** {@code PUT} or {@code DELETE /<name>/-rev/<rev>}: unpublish, owner changes, star. */
+    record Revision(PackageName name, String revision) implements RegistryRequest {
+    }
+
+    /** {@code DELETE /<name>/-/<file>/-rev/<rev>}: removing one version's tarball (npm unpublish name@version). */
+    record TarballRevision(PackageName name, String fileName, String revision) implements RegistryRequest {
+    }
 }

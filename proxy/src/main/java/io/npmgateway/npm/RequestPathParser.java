@@ -94,6 +94,22 @@ public final class RequestPathParser {
                 return new RegistryRequest.DistTags(n.name());
             }
         }
+        if (s.size() >= 5 && s.get(1).equals("package") && s.get(s.size() - 2).equals("dist-tags")) {
+            NameAndRest n = name(s.subList(2, s.size() - 2));
+            if (n.rest().isEmpty()) {
+                return new RegistryRequest.DistTag(n.name(), selector(s.get(s.size() - 1)));
+            }
+        }
+        if (s.equals(List.of("-", "npm", "v1", "security", "advisories", "bulk"))) {
+            return new RegistryRequest.AuditBulk();
+        }
+        if (s.equals(List.of("-", "npm", "v1", "security", "audits"))
+                || s.equals(List.of("-", "npm", "v1", "security", "audits", "quick"))) {
+            return new RegistryRequest.AuditLegacy(String.join("/", s));
+        }
+        if (s.equals(List.of("-", "v1", "search"))) {
+            return new RegistryRequest.Search();
+        }
         return new RegistryRequest.UnknownMeta(PackageName.printable(rawPath));
     }
 
@@ -105,6 +121,13 @@ public final class RequestPathParser {
         }
         if (rest.size() == 1) {
             return new RegistryRequest.Version(n.name(), selector(rest.get(0)));
+        }
+        if (rest.size() == 2 && rest.get(0).equals("-rev")) {
+            return new RegistryRequest.Revision(n.name(), revision(rest.get(1)));
+        }
+        if (rest.size() >= 4 && rest.get(0).equals("-") && rest.get(rest.size() - 2).equals("-rev")) {
+            return new RegistryRequest.TarballRevision(n.name(), fileName(rest.subList(1, rest.size() - 2)),
+                    revision(rest.get(rest.size() - 1)));
         }
         if (rest.get(0).equals("-")) {
             return new RegistryRequest.Tarball(n.name(), fileName(rest.subList(1, rest.size())));
@@ -146,6 +169,21 @@ public final class RequestPathParser {
             if (!(PackageName.isNameChar(c) || c == '+')) {
                 throw new InvalidRequestException("version or tag '" + PackageName.printable(text)
                         + "' contains a character not allowed in versions or tags");
+            }
+        }
+        return text;
+    }
+
+    /** A CouchDB-style document revision ({@code 3-abc123}), as registries hand out in {@code _rev}. */
+    private static String revision(String text) {
+        if (text.isEmpty() || text.length() > MAX_SELECTOR_LENGTH) {
+            throw new InvalidRequestException("revision must be 1 to " + MAX_SELECTOR_LENGTH + " characters");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!(Character.isLetterOrDigit(c) && c < 0x80 || c == '-' || c == '_' || c == '.')) {
+                throw new InvalidRequestException("revision '" + PackageName.printable(text)
+                        + "' contains a character not allowed in revisions");
             }
         }
         return text;

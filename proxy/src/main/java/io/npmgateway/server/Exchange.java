@@ -103,6 +103,24 @@ public final class Exchange {
         return request.method().equals(HttpMethod.HEAD);
     }
 
+    /**
+     * A copy of the request body (empty when there is none). Valid only while the route is being dispatched: the
+     * request's buffer is released when dispatch returns, so a route that answers later takes its copy first.
+     */
+    public byte[] body() {
+        if (request instanceof io.netty.handler.codec.http.FullHttpRequest full && full.refCnt() > 0) {
+            return io.netty.buffer.ByteBufUtil.getBytes(full.content());
+        }
+        return new byte[0];
+    }
+
+    /** The raw (still percent-encoded) query string, without the {@code ?}; null when there is none. */
+    public String rawQuery() {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        return q < 0 ? null : uri.substring(q + 1);
+    }
+
     public String header(CharSequence name) {
         return request.headers().get(name);
     }

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
     /** Largest request line (method, path, version) accepted; longer gets 414. */
     static final int MAX_INITIAL_LINE = 8192;
-    /** Largest request body accepted on the read routes served so far. */
-    static final int MAX_REQUEST_BODY = 64 * 1024;
+    /** Largest request body accepted on the read routes. */
+    static final int MAX_REQUEST_BODY = RequestBodyLimit.MAX_READ_BODY;
 
     private final ServerConfig config;
     private final RequestPathParser paths;
@@ -46,8 +46,10 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
         p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, config.maxHeaderBytes(), 64 * 1024));
         // 3. Connection: keep-alive / close bookkeeping.
         p.addLast("keep-alive", new HttpServerKeepAliveHandler());
-        // 4. Whole requests (read routes carry no body; excess gets 413).
-        p.addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BODY, true));
+        // 4. Bodies bounded by method (reads: none to speak of; audit: a few MB; publish: configured), 413 beyond;
+        //    then whole requests.
+        p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes()));
+        p.addLast("aggregate", new HttpObjectAggregator(RequestBodyLimit.largest(config.maxPublishBytes()), true));
         // 5. Streamed bodies (tarballs) written only as fast as the client reads them.
         p.addLast("stream", new ChunkedWriteHandler());
         // 6. Route to the registry's answers; each answered request is logged and measured once.

@@ -39,8 +39,11 @@ public final class GatewayServer implements AutoCloseable {
         PackumentRoutes packumentRoutes = new PackumentRoutes(services.packuments());
         TarballRoute tarballRoute = new TarballRoute(services.tarballs());
         AdminRoutes admin = new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs());
+        ServerServices.PassThrough p = services.passThrough();
         Routes routes = new Routes(packumentRoutes, tarballRoute, services.metrics(),
-                separateMetrics ? null : services.metricsPath(), readiness, admin, services.access(), true);
+                separateMetrics ? null : services.metricsPath(), readiness, admin, services.access(), true,
+                new PassThroughRoutes(services.upstreams(), p.writeTarget(), p.auditUpstream(), services.packuments(),
+                        p.rewriter(), p.clients()));
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -113,12 +113,12 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpMethod method = request.method();
-        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+        if (!routes.allows(route, method)) {
             DefaultHttpHeaders allow = new DefaultHttpHeaders();
-            allow.set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            allow.set(HttpHeaderNames.ALLOW, routes.allowed(route));
             exchange.error(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    method.name().replaceAll("[^A-Z]", "?") + " is not supported by this gateway yet; "
-                            + "it serves reads (GET, HEAD)", allow);
+                    method.name().replaceAll("[^A-Z]", "?") + " is not supported on this path; it takes "
+                            + routes.allowed(route), allow);
             return;
         }
         routes.serve(exchange, route);

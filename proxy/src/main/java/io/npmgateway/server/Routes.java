@@ -25,9 +25,17 @@ final class Routes {
     private final AdminRoutes admin;
     private final ClientAccess access;
     private final boolean registry;
+    private final PassThroughRoutes passThrough;
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
             Readiness readiness, AdminRoutes admin, ClientAccess access, boolean registry) {
+        this(packuments, tarballs, metrics, metricsPath, readiness, admin, access, registry, PassThroughRoutes.none());
+    }
+
+    Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
+            Readiness readiness, AdminRoutes admin, ClientAccess access, boolean registry,
+            PassThroughRoutes passThrough) {
+        this.passThrough = passThrough;
         this.admin = admin;
         this.access = access;
         this.registry = registry;
@@ -71,6 +79,25 @@ final class Routes {
         return false;
     }
 
+    /**
+     * Whether the route takes requests with {@code method}: every route reads (GET, HEAD); audit, search, writes
+     * and {@code ?write=true} reads are passed through (see {@link PassThroughRoutes}).
+     */
+    boolean allows(RegistryRequest request, io.netty.handler.codec.http.HttpMethod method) {
+        if (PassThroughRoutes.handles(request, method, null)) {
+            String allowed = PassThroughRoutes.allowed(request);
+            return allowed == null || java.util.Arrays.asList(allowed.split(", ")).contains(method.name());
+        }
+        return method.equals(io.netty.handler.codec.http.HttpMethod.GET)
+                || method.equals(io.netty.handler.codec.http.HttpMethod.HEAD);
+    }
+
+    /** The {@code Allow} header of a 405 for the route. */
+    String allowed(RegistryRequest request) {
+        String allowed = PassThroughRoutes.allowed(request);
+        return allowed == null ? "GET, HEAD" : allowed;
+    }
+
     void serve(Exchange ex, RegistryRequest request) {
         String authorization = ex.header(HttpHeaderNames.AUTHORIZATION);
         Optional<String> client = access.client(authorization);
@@ -90,6 +117,10 @@ final class Routes {
                         ? "not logged in: whoami needs a gateway token (npm: //<gateway host>/:_authToken=<token>)"
                         : "the gateway does not accept the token this request carries");
             }
+            return;
+        }
+        if (PassThroughRoutes.handles(request, ex.request().method(), ex.rawQuery())) {
+            passThrough.serve(ex, request);
             return;
         }
         if (request instanceof RegistryRequest.Packument) {

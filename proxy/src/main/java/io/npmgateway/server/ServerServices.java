@@ -15,6 +15,7 @@ import java.util.List;
  * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
  * @param adminToken     the bearer token the admin API requires, or null to disable it
  * @param access         which clients may read which packages
+ * @param passThrough    where audit, search and writes go (see {@link PassThrough})
  */
 public record ServerServices(
         PackumentService packuments,
@@ -26,13 +27,34 @@ public record ServerServices(
         Integer metricsPort,
         boolean jsonAccessLog,
         String adminToken,
-        ClientAccess access) {
+        ClientAccess access,
+        PassThrough passThrough) {
 
-    /** Services with every package open to every client. */
+    public ServerServices {
+        access = access == null ? ClientAccess.open() : access;
+        passThrough = passThrough == null ? PassThrough.NONE : passThrough;
+    }
+
+    /** Services with every package open to every client, no audit upstream and no write target. */
     public ServerServices(PackumentService packuments, TarballService tarballs, GatewayStore store,
-            List<Upstream> upstreams, GatewayMetrics metrics, String metricsPath, boolean jsonAccessLog,
-            String adminToken) {
-        this(packuments, tarballs, store, upstreams, metrics, metricsPath, null, jsonAccessLog, adminToken,
-                ClientAccess.open());
+            List<Upstream> upstreams, GatewayMetrics metrics, String metricsPath, Integer metricsPort,
+            boolean jsonAccessLog, String adminToken) {
+        this(packuments, tarballs, store, upstreams, metrics, metricsPath, metricsPort, jsonAccessLog, adminToken,
+                null, null);
+    }
+
+    /**
+     * Which upstreams the pass-through requests go to.
+     *
+     * @param writeTarget   the upstream that receives writes, or null to refuse them (405)
+     * @param auditUpstream the upstream that answers audits, or null (501)
+     * @param rewriter      the gateway's tarball URL rewriter (for {@code ?write=true} reads and the reverse mapping
+     *                      of whole documents written back)
+     * @param clients       client tokens; when any are configured, writes need one
+     */
+    public record PassThrough(Upstream writeTarget, Upstream auditUpstream,
+            java.util.function.Supplier<io.npmgateway.npm.PackumentRewriter> rewriter,
+            io.npmgateway.config.ClientTokens clients) {
+        static final PassThrough NONE = new PassThrough(null, null, null, io.npmgateway.config.ClientTokens.none());
     }
 }

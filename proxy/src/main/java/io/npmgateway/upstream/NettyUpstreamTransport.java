@@ -29,6 +29,7 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
     private static final int MAX_PENDING_ACQUIRES = 100_000;
 
     private final SslContext sslContext;
+    private final Bootstrap base;
     private final AbstractChannelPoolMap<Origin, ChannelPool> pools;
 
     public NettyUpstreamTransport(EventLoopGroup group, Class<? extends Channel> channelType) {
@@ -37,7 +38,7 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
         } catch (SSLException e) {
             throw new IllegalStateException("cannot create the TLS client context", e);
         }
-        Bootstrap base = new Bootstrap()
+        this.base = new Bootstrap()
                 .group(group)
                 .channel(channelType)
                 .option(ChannelOption.AUTO_READ, false)
@@ -69,7 +70,19 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
         start(new UpstreamExchange(call, call.uri(), new UpstreamExchange.StreamMode(consumer), this), 0);
     }
 
-    /** Acquires a connection for the exchange's current URL and hands it over; retries on stale pooled ones. */
+    @Override
+    public CompletableFuture<ForwardedResponse> forward(UpstreamCall call, long maxBytes) {
+        CompletableFuture<ForwardedResponse> result = new CompletableFuture<>();
+        start(new UpstreamExchange(call, call.uri(), new UpstreamExchange.ForwardMode(call.upstreamId(), maxBytes,
+                result), this), 0);
+        return result;
+    }
+
+    /**
+     * Acquires a connection for the exchange's current URL and hands it over; retries on stale pooled ones. A write
+     * (see {@link UpstreamCall#retriable()}) gets a new connection of its own, closed after its response: a pooled
+     * keep-alive connection the upstream has already closed would fail it, and a write is never sent twice.
+     */
     void start(UpstreamExchange exchange, int attempt) {
         Origin origin;
         try {
@@ -79,7 +92,7 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
                     e.getMessage()));
             return;
         }
-        ChannelPool pool = pools.get(origin);
+        ChannelPool pool = exchange.call().retriable() ? pools.get(origin) : new OneConnection(origin);
         pool.acquire().addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
                 exchange.fail(UpstreamErrors.classify(exchange.call().upstreamId(), f.cause(), false));
@@ -92,6 +105,57 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
     @Override
     public void close() {
         pools.close();
+    }
+
+    /** A "pool" of one new connection, closed when released: for writes. */
+    private final class OneConnection implements ChannelPool {
+        private final Origin origin;
+
+        OneConnection(Origin origin) {
+            this.origin = origin;
+        }
+
+        @Override
+        public Future<Channel> acquire() {
+            return acquire(base.config().group().next().newPromise());
+        }
+
+        @Override
+        public Future<Channel> acquire(io.netty.util.concurrent.Promise<Channel> promise) {
+            UpstreamChannelInitializer initializer = new UpstreamChannelInitializer(origin, sslContext);
+            base.clone()
+                    .remoteAddress(origin.host(), origin.port())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, origin.connectTimeoutMillis())
+                    .handler(new io.netty.channel.ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            initializer.channelCreated(ch);
+                        }
+                    })
+                    .connect().addListener((io.netty.channel.ChannelFuture f) -> {
+                        if (f.isSuccess()) {
+                            promise.trySuccess(f.channel());
+                        } else {
+                            promise.tryFailure(f.cause());
+                        }
+                    });
+            return promise;
+        }
+
+        @Override
+        public Future<Void> release(Channel channel) {
+            return release(channel, channel.eventLoop().newPromise());
+        }
+
+        @Override
+        public Future<Void> release(Channel channel, io.netty.util.concurrent.Promise<Void> promise) {
+            channel.close();
+            return promise.setSuccess(null);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** Where a connection goes: connections are pooled per origin and connect timeout. */

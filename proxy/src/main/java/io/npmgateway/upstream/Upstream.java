@@ -274,4 +274,52 @@ public final class Upstream {
         String p = u.getRawPath();
         return p == null || p.isEmpty() ? "/" : p;
     }
+
+    /**
+     * Passes a request the gateway does not answer itself (audit, search, publish and the other writes) to this
+     * upstream: {@code relativeTarget} (path and query, already escaped as the upstream expects) is resolved
+     * against the upstream's base URL, so its path prefix is kept. Only the given headers and this upstream's own
+     * credentials are sent; nothing else of the client's request. Never retried (see
+     * {@link UpstreamCall#retriable()}); redirects are followed for GET only.
+     */
+    public CompletableFuture<ForwardedResponse> forward(String method, String relativeTarget,
+            Map<String, String> headers, byte[] body, long maxResponseBytes) {
+        URI target = URI.create(config.url() + relativeTarget);
+        UpstreamCall call = new UpstreamCall(config.id(), target, uri -> {
+            Map<String, String> all = new LinkedHashMap<>(forwardCredentials(uri));
+            all.putAll(headers);
+            return all;
+        }, config.connectTimeout(), config.readTimeout(), MAX_DOCUMENT_REDIRECTS, method, body);
+        long started = System.nanoTime();
+        return transport.forward(call, maxResponseBytes).whenComplete((response, error) -> {
+            if (error != null) {
+                failed(FetchKind.OTHER, error, started);
+            } else {
+                answered(FetchKind.OTHER, response.status(), started);
+            }
+        });
+    }
+
+    /**
+     * The {@code Authorization} a forwarded request to {@code uri} carries: this upstream's fixed credentials
+     * (bearer, basic, legacy {@code _auth}) when they apply to the URL ({@link UpstreamConfig#credentialsApplyTo}).
+     * Refreshed kinds (token command, CodeArtifact) belong to the credential providers; once those are wired in,
+     * this takes their current value instead.
+     */
+    private Map<String, String> forwardCredentials(URI uri) {
+        if (!config.credentialsApplyTo(uri)) {
+            return Map.of();
+        }
+        io.npmgateway.config.UpstreamAuth auth = config.auth();
+        String value = null;
+        if (auth instanceof io.npmgateway.config.UpstreamAuth.Bearer bearer) {
+            value = "Bearer " + bearer.token().reveal();
+        } else if (auth instanceof io.npmgateway.config.UpstreamAuth.Basic basic) {
+            value = "Basic " + java.util.Base64.getEncoder().encodeToString((basic.username() + ":"
+                    + basic.password().reveal()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } else if (auth instanceof io.npmgateway.config.UpstreamAuth.LegacyAuth legacy) {
+            value = "Basic " + legacy.auth().reveal();
+        }
+        return value == null ? Map.of() : Map.of("Authorization", value);
+    }
 }

@@ -110,13 +110,18 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         if (uri.getRawQuery() != null) {
             path = path + "?" + uri.getRawQuery();
         }
-        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+        byte[] body = call.body();
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()),
+                path, body == null ? io.netty.buffer.Unpooled.EMPTY_BUFFER : io.netty.buffer.Unpooled.wrappedBuffer(body));
         NettyUpstreamTransport.Origin origin = NettyUpstreamTransport.Origin.of(uri, call.connectTimeout());
         request.headers().set(HttpHeaderNames.HOST, origin.hostHeader());
         request.headers().set(HttpHeaderNames.USER_AGENT, USER_AGENT);
         request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         for (Map.Entry<String, String> h : call.headers().forUri(uri).entrySet()) {
             request.headers().set(h.getKey(), h.getValue());
+        }
+        if (body != null || !call.retriable()) {
+            HttpUtil.setContentLength(request, body == null ? 0 : body.length);
         }
         return request;
     }
@@ -208,7 +213,8 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         keepAlive = HttpUtil.isKeepAlive(response);
         int status = response.status().code();
         String location = response.headers().get(HttpHeaderNames.LOCATION);
-        if (isRedirect(status) && location != null) {
+        // Only reads follow redirects: a write's 3xx goes back to the client as the upstream sent it.
+        if (isRedirect(status) && location != null && call.retriable()) {
             if (redirects >= call.maxRedirects()) {
                 throw new UpstreamException(call.upstreamId(), UpstreamFailure.REDIRECT,
                         "more than " + call.maxRedirects() + " redirects");
@@ -283,7 +289,9 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         }
         // A silent upstream is not a stale connection: retrying would make the client wait the timeout again.
         boolean timedOut = cause instanceof UpstreamException && ((UpstreamException) cause).isTimeout();
-        boolean retry = !headReceived && reusedConnection && attempt < MAX_STALE_RETRIES && !finished && !timedOut;
+        // Writes are never sent twice (see UpstreamCall#retriable); they get a fresh connection instead.
+        boolean retry = !headReceived && reusedConnection && attempt < MAX_STALE_RETRIES && !finished && !timedOut
+                && call.retriable();
         endRun(false);
         if (retry) {
             // A pooled keep-alive connection the upstream had already closed: not the upstream's failure.
@@ -394,6 +402,65 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         @Override
         public void fail(UpstreamException error) {
             body = null;
+            result.completeExceptionally(error);
+        }
+    }
+
+    /** Reads the whole body and the headers a pass-through keeps, up to a limit: for forwarded requests. */
+    static final class ForwardMode implements Mode {
+        private final String upstreamId;
+        private final long maxBytes;
+        private final CompletableFuture<ForwardedResponse> result;
+        private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        private final Map<String, String> headers = new java.util.LinkedHashMap<>();
+        private int status;
+
+        ForwardMode(String upstreamId, long maxBytes, CompletableFuture<ForwardedResponse> result) {
+            this.upstreamId = upstreamId;
+            this.maxBytes = maxBytes;
+            this.result = result;
+        }
+
+        @Override
+        public void onHead(UpstreamExchange exchange, int status, HttpResponse response, long declaredLength) {
+            this.status = status;
+            for (String name : ForwardedResponse.PASSED_ON) {
+                String value = response.headers().get(name);
+                if (value != null) {
+                    headers.put(name, value);
+                }
+            }
+            if (declaredLength > maxBytes) {
+                throw tooLarge(declaredLength);
+            }
+        }
+
+        @Override
+        public void onContent(ByteBuf content) {
+            if ((long) body.size() + content.readableBytes() > maxBytes) {
+                throw tooLarge((long) body.size() + content.readableBytes());
+            }
+            byte[] piece = new byte[content.readableBytes()];
+            content.getBytes(content.readerIndex(), piece);
+            body.write(piece, 0, piece.length);
+        }
+
+        private UpstreamException tooLarge(long bytes) {
+            return new UpstreamException(upstreamId, UpstreamFailure.TOO_LARGE, bytes + " bytes exceeds " + maxBytes);
+        }
+
+        @Override
+        public boolean readsEagerly() {
+            return true;
+        }
+
+        @Override
+        public void complete() {
+            result.complete(new ForwardedResponse(status, headers, body.toByteArray()));
+        }
+
+        @Override
+        public void fail(UpstreamException error) {
             result.completeExceptionally(error);
         }
     }

@@ -18,6 +18,16 @@ public interface UpstreamTransport extends AutoCloseable {
     /** GETs a body as a stream; see {@link StreamConsumer} for the protocol. */
     void fetchStream(UpstreamCall call, StreamConsumer consumer);
 
+    /**
+     * Sends a request with any method and body (see {@link UpstreamCall#method()}) and returns the response whole,
+     * with the headers a pass-through needs ({@link ForwardedResponse}). Never retried; a response over
+     * {@code maxBytes} fails with {@link UpstreamException}. HTTP statuses, errors included, are returned.
+     */
+    default CompletableFuture<ForwardedResponse> forward(UpstreamCall call, long maxBytes) {
+        return CompletableFuture.failedFuture(new UpstreamException(call.upstreamId(), UpstreamFailure.INVALID,
+                "this transport does not forward " + call.method() + " requests"));
+    }
+
     @Override
     void close();
 }

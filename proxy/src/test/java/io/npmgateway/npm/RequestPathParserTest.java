@@ -3,6 +3,7 @@ package io.npmgateway.npm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,40 @@ class RequestPathParserTest {
                 .isEqualTo(new RegistryRequest.DistTags(PackageName.parse("@corp/widget")));
         assertThat(root.parse("/-/package/lodash/dist-tags"))
                 .isEqualTo(new RegistryRequest.DistTags(PackageName.parse("lodash")));
-        assertThat(root.parse("/-/v1/search")).isInstanceOf(RegistryRequest.UnknownMeta.class);
+        assertThat(root.parse("/-/v1/search")).isEqualTo(new RegistryRequest.Search());
+        assertThat(root.parse("/-/v1/login")).isInstanceOf(RegistryRequest.UnknownMeta.class);
+    }
+
+    @Test
+    void auditRoutes() {
+        assertThat(root.parse("/-/npm/v1/security/advisories/bulk")).isEqualTo(new RegistryRequest.AuditBulk());
+        assertThat(prefixed.parse("/npm/-/npm/v1/security/advisories/bulk")).isEqualTo(new RegistryRequest.AuditBulk());
+        assertThat(root.parse("/-/npm/v1/security/audits"))
+                .isEqualTo(new RegistryRequest.AuditLegacy("-/npm/v1/security/audits"));
+        assertThat(root.parse("/-/npm/v1/security/audits/quick"))
+                .isEqualTo(new RegistryRequest.AuditLegacy("-/npm/v1/security/audits/quick"));
+        assertThat(root.parse("/-/npm/v1/security/advisories")).isInstanceOf(RegistryRequest.UnknownMeta.class);
+    }
+
+    @Test
+    void writeRoutes() {
+        PackageName widget = PackageName.parse("@corp/widget");
+        // npm dist-tag add/rm: the name escaped as npm does, with an upper-case escape, or with a literal slash.
+        for (String path : List.of("/-/package/@corp%2fwidget/dist-tags/beta", "/-/package/@corp%2Fwidget/dist-tags/beta",
+                "/-/package/@corp/widget/dist-tags/beta")) {
+            assertThat(root.parse(path)).as(path).isEqualTo(new RegistryRequest.DistTag(widget, "beta"));
+        }
+        assertThat(root.parse("/-/package/lodash/dist-tags/next"))
+                .isEqualTo(new RegistryRequest.DistTag(PackageName.parse("lodash"), "next"));
+        assertThat(root.parse("/@corp%2fwidget/-rev/3-abc123")).isEqualTo(new RegistryRequest.Revision(widget, "3-abc123"));
+        assertThat(root.parse("/lodash/-rev/12-ff"))
+                .isEqualTo(new RegistryRequest.Revision(PackageName.parse("lodash"), "12-ff"));
+        // npm unpublish name@version: the tarball path taken from dist.tarball, then /-rev/<rev>.
+        assertThat(root.parse("/@corp/widget/-/widget-1.0.0.tgz/-rev/4-def"))
+                .isEqualTo(new RegistryRequest.TarballRevision(widget, "widget-1.0.0.tgz", "4-def"));
+        assertThatThrownBy(() -> root.parse("/lodash/-rev/3-a%2f..")).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> root.parse("/-/package/lodash/dist-tags/%2e%2e"))
+                .isInstanceOf(InvalidRequestException.class);
     }
 
     @Test

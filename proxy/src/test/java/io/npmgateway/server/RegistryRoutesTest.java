@@ -164,11 +164,26 @@ class RegistryRoutesTest extends GatewayHttpTest {
     }
 
     @Test
-    void writesAreRefusedWith405UntilTheyAreSupported() throws Exception {
+    void writesAreRefusedWith405WhenNoWriteTargetIsConfigured() throws Exception {
         startGateway();
-        HttpResponse<byte[]> r = send("PUT", "left-pad");
+        for (String[] write : new String[][] {{"PUT", "left-pad"}, {"DELETE", "left-pad/-rev/3-abc"},
+                {"PUT", "-/package/left-pad/dist-tags/beta"}}) {
+            HttpResponse<byte[]> r = send(write[0], write[1]);
+            assertThat(r.statusCode()).as("%s /%s", write[0], write[1]).isEqualTo(405);
+            assertThat(json(r).get("error").toString()).contains("writes").contains("not configured")
+                    .contains("writeTarget");
+            assertThat(r.headers().firstValue("allow")).hasValue("GET, HEAD");
+        }
+    }
+
+    @Test
+    void methodsARouteDoesNotTakeGet405WithTheMethodsItTakes() throws Exception {
+        startGateway();
+        HttpResponse<byte[]> r = send("POST", "left-pad");
         assertThat(r.statusCode()).isEqualTo(405);
-        assertThat(json(r).get("error").toString()).contains("PUT");
+        assertThat(json(r).get("error").toString()).contains("POST");
+        assertThat(r.headers().firstValue("allow")).hasValue("GET, HEAD, PUT");
+        assertThat(send("DELETE", "left-pad/-/left-pad-1.0.0.tgz").headers().firstValue("allow")).hasValue("GET, HEAD");
     }
 
     @Test

@@ -1,0 +1,364 @@
+package io.npmgateway.server;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.npmgateway.config.ClientTokens;
+import io.npmgateway.npm.PackageName;
+import io.npmgateway.npm.PackumentRepresentation;
+import io.npmgateway.npm.PackumentRewriter;
+import io.npmgateway.npm.RegistryRequest;
+import io.npmgateway.npm.TarballUrlReverser;
+import io.npmgateway.packument.PackumentService;
+import io.npmgateway.upstream.ForwardedResponse;
+import io.npmgateway.upstream.Upstream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.zip.GZIPInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The requests the gateway does not answer from its caches but passes to one chosen upstream, never caching the
+ * answer:
+ *
+ * <ul>
+ *   <li><b>audit</b> ({@code POST /-/npm/v1/security/advisories/bulk}) to the configured audit upstream. npm sends the
+ *       body gzip-compressed ({@code Content-Encoding: gzip}), pnpm and Yarn 4 as plain JSON; the gateway
+ *       decompresses (bounded) and always forwards plain JSON, so the audit upstream needs no support for compressed
+ *       request bodies. The retired {@code /audits} and {@code /audits/quick} get 410 pointing at the bulk endpoint.
+ *   <li><b>search</b> ({@code GET /-/v1/search}) to the first upstream, in configured order, that implements it (a
+ *       404, 405 or 501 moves on: CodeArtifact and Azure Artifacts do not).
+ *   <li><b>writes</b> (publish, deprecate, unpublish, dist-tag add/rm, owner changes) and {@code ?write=true} reads to
+ *       the write target, with its credentials. Whole documents sent back have gateway tarball URLs mapped back to
+ *       the upstream's; {@code ?write=true} answers get them rewritten like any read. After a successful write the
+ *       package's cached documents are dropped, so the next install sees the change at once.
+ * </ul>
+ *
+ * Only the headers a request needs (content type, {@code npm-otp}) go upstream, never the client's
+ * {@code Authorization}; the upstream's status, body and a few headers ({@link ForwardedResponse#PASSED_ON}) come
+ * back.
+ */
+final class PassThroughRoutes {
+    private static final Logger LOG = LoggerFactory.getLogger(PassThroughRoutes.class);
+    /** Largest answer passed back (a search page, an audit report, a packument read for writing). */
+    static final long MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+    static final String BULK_PATH = "-/npm/v1/security/advisories/bulk";
+
+    private final List<Upstream> upstreams;
+    private final Upstream writeTarget;
+    private final Upstream auditUpstream;
+    private final PackumentService packuments;
+    private final Supplier<PackumentRewriter> rewriter;
+    private final ClientTokens clients;
+
+    /**
+     * @param upstreams     every upstream, in configured order (search asks them in turn)
+     * @param writeTarget   the upstream that receives writes, or null when writes are refused
+     * @param auditUpstream the upstream that answers audits, or null when audit is not offered
+     * @param clients       client tokens; when any are configured, writes need one of them
+     */
+    PassThroughRoutes(List<Upstream> upstreams, Upstream writeTarget, Upstream auditUpstream,
+            PackumentService packuments, Supplier<PackumentRewriter> rewriter, ClientTokens clients) {
+        this.upstreams = List.copyOf(upstreams);
+        this.writeTarget = writeTarget;
+        this.auditUpstream = auditUpstream;
+        this.packuments = packuments;
+        this.rewriter = rewriter;
+        this.clients = clients;
+    }
+
+    /** Pass-through answering nothing: writes and audit not configured, search on no upstream. */
+    static PassThroughRoutes none() {
+        return new PassThroughRoutes(List.of(), null, null, null, null, ClientTokens.none());
+    }
+
+    /** Whether {@code request} sent with {@code method} is one of the pass-through requests. */
+    static boolean handles(RegistryRequest request, HttpMethod method, String rawQuery) {
+        if (request instanceof RegistryRequest.AuditBulk || request instanceof RegistryRequest.AuditLegacy
+                || request instanceof RegistryRequest.Search || request instanceof RegistryRequest.DistTag
+                || request instanceof RegistryRequest.Revision || request instanceof RegistryRequest.TarballRevision) {
+            return true;
+        }
+        if (request instanceof RegistryRequest.Packument) {
+            return method.equals(HttpMethod.PUT) || isWriteRead(method, rawQuery);
+        }
+        return false;
+    }
+
+    /** The methods a route answers, for the 405 {@code Allow} header; null when the route takes any. */
+    static String allowed(RegistryRequest request) {
+        if (request instanceof RegistryRequest.AuditBulk) {
+            return "POST";
+        }
+        if (request instanceof RegistryRequest.AuditLegacy) {
+            return null;
+        }
+        if (request instanceof RegistryRequest.DistTag || request instanceof RegistryRequest.Revision) {
+            return "PUT, DELETE";
+        }
+        if (request instanceof RegistryRequest.TarballRevision) {
+            return "DELETE";
+        }
+        if (request instanceof RegistryRequest.Packument) {
+            return "GET, HEAD, PUT";
+        }
+        return "GET, HEAD";
+    }
+
+    static boolean isWriteRead(HttpMethod method, String rawQuery) {
+        if (!method.equals(HttpMethod.GET) || rawQuery == null) {
+            return false;
+        }
+        for (String pair : rawQuery.split("&")) {
+            if (pair.equals("write=true")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void serve(Exchange ex, RegistryRequest request) {
+        if (request instanceof RegistryRequest.AuditBulk) {
+            audit(ex);
+        } else if (request instanceof RegistryRequest.AuditLegacy) {
+            ex.error(HttpResponseStatus.GONE, "the legacy audit endpoint /" + ((RegistryRequest.AuditLegacy) request)
+                    .path() + " is retired; use POST /" + BULK_PATH + " (npm 7 and later do)");
+        } else if (request instanceof RegistryRequest.Search) {
+            search(ex);
+        } else {
+            write(ex, request);
+        }
+    }
+
+    // ---- audit ----
+
+    private void audit(Exchange ex) {
+        if (auditUpstream == null) {
+            ex.error(HttpResponseStatus.NOT_IMPLEMENTED, "npm audit is not configured on this gateway: set "
+                    + "auditUpstream to the id of an upstream that answers POST /" + BULK_PATH);
+            return;
+        }
+        byte[] body;
+        try {
+            body = plainBody(ex);
+        } catch (BodyException e) {
+            ex.error(e.status, e.getMessage());
+            return;
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", "application/json");
+        headers.put("Accept-Encoding", "gzip");
+        relay(ex, auditUpstream, auditUpstream.forward("POST", BULK_PATH, headers, body, MAX_RESPONSE_BYTES),
+                "the audit", null);
+    }
+
+    /** The request body as plain bytes: gunzipped when it came with {@code Content-Encoding: gzip}, bounded. */
+    private static byte[] plainBody(Exchange ex) {
+        byte[] raw = ex.body();
+        String encoding = ex.header(HttpHeaderNames.CONTENT_ENCODING);
+        if (encoding == null || encoding.isBlank() || encoding.trim().equalsIgnoreCase("identity")) {
+            return raw;
+        }
+        if (!encoding.trim().equalsIgnoreCase("gzip")) {
+            throw new BodyException(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "request Content-Encoding '" + encoding.replaceAll("[^A-Za-z0-9,-]", "?") + "' is not supported; "
+                            + "send gzip or none");
+        }
+        int max = RequestBodyLimit.MAX_POST_BODY;
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, raw.length * 4));
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                if (out.size() + n > max) {
+                    throw new BodyException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                            "decompressed request body is larger than the " + max + " bytes this gateway accepts");
+                }
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new BodyException(HttpResponseStatus.BAD_REQUEST, "request body is not valid gzip");
+        }
+    }
+
+    private static final class BodyException extends RuntimeException {
+        final HttpResponseStatus status;
+
+        BodyException(HttpResponseStatus status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    // ---- search ----
+
+    private void search(Exchange ex) {
+        String query = ex.rawQuery();
+        String target = "-/v1/search" + (query == null ? "" : "?" + query);
+        Map<String, String> headers = Map.of("Accept", "application/json", "Accept-Encoding", "gzip");
+        searchFrom(ex, 0, target, headers);
+    }
+
+    private void searchFrom(Exchange ex, int index, String target, Map<String, String> headers) {
+        if (index >= upstreams.size()) {
+            ex.error(HttpResponseStatus.NOT_IMPLEMENTED, "no upstream of this gateway offers search");
+            return;
+        }
+        Upstream upstream = upstreams.get(index);
+        upstream.forward("GET", target, headers, null, MAX_RESPONSE_BYTES).whenComplete((response, error) -> {
+            int status = response == null ? 0 : response.status();
+            if (error == null && (status == 404 || status == 405 || status == 501)) {
+                searchFrom(ex, index + 1, target, headers);
+            } else {
+                relay(ex, upstream, CompletableFuture.completedFuture(response), "the search", error);
+            }
+        });
+    }
+
+    // ---- writes ----
+
+    private void write(Exchange ex, RegistryRequest request) {
+        if (writeTarget == null) {
+            HttpHeaders allow = new DefaultHttpHeaders();
+            allow.set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            ex.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "writes (publish, dist-tag, deprecate, unpublish, owner) "
+                    + "are not configured on this gateway: set writeTarget to the id of the upstream that receives "
+                    + "them", allow);
+            return;
+        }
+        if (!clients.isEmpty() && clients.authenticate(bearer(ex)).isEmpty()) {
+            HttpHeaders challenge = new DefaultHttpHeaders();
+            challenge.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"npm-gateway\"");
+            ex.error(HttpResponseStatus.UNAUTHORIZED, "writes need a gateway token (npm: //<gateway host>/:_authToken="
+                    + "<token>)", challenge);
+            return;
+        }
+        String method = ex.request().method().name();
+        PackageName name = nameOf(request);
+        String target = target(request);
+        boolean writeRead = request instanceof RegistryRequest.Packument && method.equals("GET");
+        if (writeRead) {
+            target = target + "?write=true";
+        }
+        byte[] body = ex.body();
+        if (body.length > 0 && (request instanceof RegistryRequest.Packument
+                || request instanceof RegistryRequest.Revision)) {
+            body = TarballUrlReverser.reverse(body, rewriter.get().baseUrl(), writeTarget.config().url());
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        headers.put("Accept-Encoding", "gzip");
+        String contentType = ex.header(HttpHeaderNames.CONTENT_TYPE);
+        if (body.length > 0 || contentType != null) {
+            headers.put("Content-Type", contentType == null ? "application/json" : contentType);
+        }
+        String otp = ex.header("npm-otp");
+        if (otp != null) {
+            headers.put("npm-otp", otp);
+        }
+        CompletableFuture<ForwardedResponse> forwarded = writeTarget.forward(method, target, headers,
+                method.equals("GET") || method.equals("HEAD") ? null : body, MAX_RESPONSE_BYTES);
+        if (!writeRead) {
+            forwarded = forwarded.whenComplete((response, error) -> {
+                // Even a failed write may have changed the upstream: a fresh read costs little.
+                packuments.invalidate(name);
+                if (response != null && response.status() < 300) {
+                    LOG.info("{} {} went to upstream '{}': {}", method, name, writeTarget.id(), response.status());
+                }
+            });
+        } else {
+            forwarded = forwarded.thenApply(response -> rewriteForReading(name, response));
+        }
+        relay(ex, writeTarget, forwarded, method + " " + name, null);
+    }
+
+    /** A {@code ?write=true} document gets gateway tarball URLs, like every read (npm unpublish derives paths from them). */
+    private ForwardedResponse rewriteForReading(PackageName name, ForwardedResponse response) {
+        if (response.status() != 200) {
+            return response;
+        }
+        byte[] rewritten = rewriter.get().rewrite(name, response.body()).document(PackumentRepresentation.FULL);
+        return new ForwardedResponse(200, response.headers(), rewritten);
+    }
+
+    private static String bearer(Exchange ex) {
+        String authorization = ex.header(HttpHeaderNames.AUTHORIZATION);
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return authorization.substring(7).trim();
+    }
+
+    private static PackageName nameOf(RegistryRequest request) {
+        if (request instanceof RegistryRequest.Packument p) {
+            return p.name();
+        }
+        if (request instanceof RegistryRequest.DistTag d) {
+            return d.name();
+        }
+        if (request instanceof RegistryRequest.Revision r) {
+            return r.name();
+        }
+        if (request instanceof RegistryRequest.TarballRevision t) {
+            return t.name();
+        }
+        throw new IllegalArgumentException("not a write: " + request);
+    }
+
+    /** The path under the write target's base URL, spelled as npm spells it ({@code @scope%2fname}). */
+    private static String target(RegistryRequest request) {
+        if (request instanceof RegistryRequest.Packument p) {
+            return p.name().escaped();
+        }
+        if (request instanceof RegistryRequest.DistTag d) {
+            return "-/package/" + d.name().escaped() + "/dist-tags/" + encode(d.tag());
+        }
+        if (request instanceof RegistryRequest.Revision r) {
+            return r.name().escaped() + "/-rev/" + encode(r.revision());
+        }
+        RegistryRequest.TarballRevision t = (RegistryRequest.TarballRevision) request;
+        return t.name().escaped() + "/-/" + t.fileName() + "/-rev/" + encode(t.revision());
+    }
+
+    private static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    // ---- answering ----
+
+    private static void relay(Exchange ex, Upstream upstream, CompletableFuture<ForwardedResponse> forwarded,
+            String subject, Throwable earlier) {
+        if (earlier != null) {
+            Failures.respond(ex, earlier, subject + " at upstream '" + upstream.id() + "'");
+            return;
+        }
+        forwarded.whenComplete((response, error) -> {
+            ex.describe(io.npmgateway.metrics.Route.OTHER, io.npmgateway.metrics.CacheOutcome.NONE, upstream.id());
+            if (error != null) {
+                Failures.respond(ex, error, subject + " at upstream '" + upstream.id() + "'");
+                return;
+            }
+            HttpHeaders headers = new DefaultHttpHeaders();
+            response.headers().forEach(headers::set);
+            if (!headers.contains(HttpHeaderNames.CONTENT_TYPE)) {
+                headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+            }
+            headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            ex.bytes(HttpResponseStatus.valueOf(response.status()), headers, response.body());
+        });
+    }
+}

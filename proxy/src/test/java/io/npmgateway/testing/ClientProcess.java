@@ -1,0 +1,93 @@
+package io.npmgateway.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs one package-manager command (pnpm, Yarn) in a sealed-off environment and collects what it did, the
+ * way {@link NpmCli} does for npm: a cleaned environment plus the variables the runner chooses, stdin from
+ * the null device, output to files (no reader threads), and a timeout after which the process tree is killed.
+ */
+final class ClientProcess {
+
+    private final Path outputDir;
+    private final AtomicInteger runs = new AtomicInteger();
+
+    ClientProcess(Path outputDir) {
+        this.outputDir = outputDir;
+        try {
+            Files.createDirectories(outputDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    NpmResult run(List<String> command, Path workDir, Map<String, String> environment, Duration timeout) {
+        int run = runs.incrementAndGet();
+        Path stdout = outputDir.resolve(run + ".stdout");
+        Path stderr = outputDir.resolve(run + ".stderr");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile());
+        Map<String, String> env = ChildEnvironment.clean(builder.environment());
+        // CI detection changes defaults (pnpm's frozen lockfile, Yarn's immutable installs): the tests say
+        // what they want explicitly instead.
+        env.keySet().removeIf(name -> name.equals("CI") || name.startsWith("GITHUB_") || name.equals("BUILD_ID")
+                || name.equals("TF_BUILD") || name.equals("JENKINS_URL"));
+        env.putAll(environment);
+        Process process;
+        try {
+            process = ChildProcesses.start(builder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + command, e);
+        }
+        boolean exited;
+        try {
+            exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            ChildProcesses.stopTree(process);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+        if (!exited) {
+            ChildProcesses.stopTree(process);
+        }
+        return new NpmResult(List.copyOf(command), workDir, exited ? process.exitValue() : -1, read(stdout),
+                read(stderr), !exited);
+    }
+
+    static List<String> command(Path executable, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(executable.toString());
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String read(Path output) {
+        try {
+            return new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
