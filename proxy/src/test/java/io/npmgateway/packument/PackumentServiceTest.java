@@ -1,5 +1,6 @@
 package io.npmgateway.packument;
 
+import io.npmgateway.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,7 +37,7 @@ class PackumentServiceTest {
     @TempDir
     Path dir;
 
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     private final ScriptedTransport transport = new ScriptedTransport();
     private final GatewayMetrics metrics = new GatewayMetrics();
     private GatewayStore store;

@@ -1,5 +1,6 @@
 package io.npmgateway.packument;
 
+import io.npmgateway.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -53,7 +54,7 @@ class RoutedChainTest {
     @TempDir
     Path dir;
 
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     private final ScriptedTransport transport = new ScriptedTransport();
     private final GatewayMetrics metrics = new GatewayMetrics();
     private GatewayStore store;
