@@ -29,6 +29,10 @@ import io.npmgateway.tarball.TarballService;
 import io.npmgateway.upstream.NettyUpstreamTransport;
 import io.npmgateway.upstream.Upstream;
 import io.npmgateway.upstream.UpstreamChain;
+import io.npmgateway.upstream.UpstreamHealth;
+import io.npmgateway.upstream.credentials.CredentialProvider;
+import io.npmgateway.upstream.credentials.CredentialProviders;
+import io.npmgateway.server.ClientAccess;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
@@ -55,11 +59,13 @@ public final class Gateway implements AutoCloseable {
     private final String publicUrl;
     private final GatewayMetrics metrics;
     private final java.time.Duration shutdownGrace;
+    private final List<CredentialProvider> credentials;
     private boolean closed;
 
     private Gateway(GatewayStore store, EventLoopGroup bossGroup, EventLoopGroup workerGroup,
             NettyUpstreamTransport transport, ExecutorService workPool, GatewayServer server, String publicUrl,
-            GatewayMetrics metrics, java.time.Duration shutdownGrace) {
+            GatewayMetrics metrics, java.time.Duration shutdownGrace, List<CredentialProvider> credentials) {
+        this.credentials = credentials;
         this.metrics = metrics;
         this.shutdownGrace = shutdownGrace;
         this.store = store;
@@ -72,6 +78,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(GatewayConfig config) {
+        return start(config, CredentialProviders.defaults());
+    }
+
+    /**
+     * Starts a gateway whose refreshed upstream credentials (token commands, CodeArtifact) use the given clock,
+     * threads, environment and AWS credentials.
+     */
+    public static Gateway start(GatewayConfig config, CredentialProviders credentialProviders) {
         if (config.upstreams().isEmpty()) {
             throw new IllegalArgumentException("no upstream configured");
         }
@@ -87,16 +101,21 @@ public final class Gateway implements AutoCloseable {
                 threads("npm-gateway-work"));
         NettyUpstreamTransport transport = new NettyUpstreamTransport(workers, clientChannel);
         GatewayMetrics metrics = new GatewayMetrics(MetricsConfig.defaults());
+        List<CredentialProvider> credentials = new ArrayList<>();
         try {
             List<Upstream> upstreams = new ArrayList<>();
             for (UpstreamConfig u : config.upstreams()) {
-                Upstream upstream = new Upstream(u, transport, metrics);
+                CredentialProvider provider = credentialProviders.create(u);
+                credentials.add(provider);
+                Upstream upstream = new Upstream(u, transport, metrics, provider, new UpstreamHealth());
                 upstreams.add(upstream);
-                metrics.bindUpstream(u.id(), () -> Double.NaN, () -> 0,
+                metrics.bindUpstream(u.id(), provider::secondsUntilExpiry, provider::renewalFailures,
                         () -> upstream.health().isUp() ? GatewayMetrics.UPSTREAM_AVAILABLE
                                 : GatewayMetrics.UPSTREAM_UNAVAILABLE);
             }
-            UpstreamChain chain = new UpstreamChain(upstreams);
+            // Token commands and CodeArtifact calls start now; the first requests wait for their first token.
+            credentials.forEach(CredentialProvider::start);
+            UpstreamChain chain = new UpstreamChain(upstreams, config.routeTable());
             // The public URL is needed before the first rewrite; with port 0 it is known only after binding.
             PublicUrlHolder holder = new PublicUrlHolder(config.server().publicUrl());
             PackumentService packuments = new PackumentService(chain, holder::rewriter, store.metadata(), config.cache(),
@@ -112,13 +131,15 @@ public final class Gateway implements AutoCloseable {
             var ops = config.operations();
             ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics,
                     ops.metricsPath(), ops.metricsPort(), ops.accessLog() == OperationsConfig.AccessLogFormat.JSON,
-                    ops.adminToken() == null ? null : ops.adminToken().reveal(), passThrough(config, chain, holder));
+                    ops.adminToken() == null ? null : ops.adminToken().reveal(), ClientAccess.of(config),
+                    passThrough(config, chain, holder));
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
                     serverChannel, services);
             String publicUrl = holder.bind(server.localAddress());
             return new Gateway(store, boss, workers, transport, work, server, publicUrl, metrics,
-                    ops.shutdownGrace());
+                    ops.shutdownGrace(), credentials);
         } catch (RuntimeException e) {
+            credentials.forEach(CredentialProvider::close);
             transport.close();
             shutdown(boss, workers, work);
             store.close();
@@ -164,6 +185,7 @@ public final class Gateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        credentials.forEach(CredentialProvider::close);
         transport.close();
         shutdown(bossGroup, workerGroup, workPool);
         metrics.close();

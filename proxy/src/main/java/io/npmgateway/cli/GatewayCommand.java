@@ -9,6 +9,7 @@ import io.npmgateway.config.ConfigOverrides.Setting;
 import io.npmgateway.config.GatewayConfig;
 import io.npmgateway.config.UpstreamConfig;
 import io.npmgateway.server.GatewayServer;
+import io.npmgateway.storage.GatewayStore;
 import io.npmgateway.storage.StoreException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,6 +87,7 @@ public final class GatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long started = System.nanoTime();
+        GatewayStore.preloadInBackground();
         GatewayConfig config;
         try {
             config = configuration();
@@ -116,7 +118,8 @@ public final class GatewayCommand implements Callable<Integer> {
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), s -> stopped.countDown());
         }
-        LOG.info("npm-gateway listening on {} (registry URL for clients: {})", gateway.localAddress(),
+        LOG.info("npm-gateway listening on {}:{} (registry URL for clients: {})",
+                gateway.localAddress().getAddress().getHostAddress(), gateway.localAddress().getPort(),
                 gateway.publicUrl());
         LOG.info("upstreams: {}", config.upstreams().stream()
                 .map(u -> u.id() + "=" + u.url()).collect(Collectors.joining(", ")));

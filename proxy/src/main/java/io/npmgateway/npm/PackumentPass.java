@@ -34,6 +34,7 @@ final class PackumentPass {
     private final PackageName name;
     /** {@code <base><@scope/name>/-/}: only the file name differs between versions. */
     private final String tarballPrefix;
+    private final String upstreamId;
 
     private final Map<String, String> distTags = new LinkedHashMap<>();
     private final Map<String, VersionDist> versions = new LinkedHashMap<>();
@@ -44,7 +45,9 @@ final class PackumentPass {
     private boolean sawVersions;
     private boolean sawTime;
 
-    PackumentPass(JsonParser parser, JsonGenerator full, JsonGenerator abbreviated, PackageName name, String baseUrl) {
+    PackumentPass(JsonParser parser, JsonGenerator full, JsonGenerator abbreviated, PackageName name, String baseUrl,
+            String upstreamId) {
+        this.upstreamId = upstreamId;
         this.parser = parser;
         this.full = full;
         this.abbreviated = abbreviated;
@@ -203,7 +206,7 @@ final class PackumentPass {
     private void register(String version, String upstreamTarball, String integrity, String shasum) {
         String fileName = TarballFileNames.conventional(name, version);
         // A duplicate version key replaces the earlier one, as JSON.parse would.
-        versions.put(version, new VersionDist(version, fileName, upstreamTarball, integrity, shasum));
+        versions.put(version, new VersionDist(version, fileName, upstreamTarball, integrity, shasum, upstreamId));
         // Conventional names always win; an upstream's original name only fills a gap.
         fileVersions.put(fileName, version);
         fileVersions.put(TarballFileNames.conventionalDecoded(name, version), version);

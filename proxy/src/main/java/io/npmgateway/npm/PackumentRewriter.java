@@ -55,9 +55,19 @@ public final class PackumentRewriter {
      * @throws MalformedPackumentException when the document is not a usable packument of {@code name}
      */
     public RewrittenPackument rewrite(PackageName name, byte[] upstreamFullDocument) {
+        return rewrite(name, null, upstreamFullDocument);
+    }
+
+    /**
+     * Rewrites a whole upstream document held in memory, recording {@code upstreamId} as the origin of every version
+     * (so a merged document still knows where each tarball comes from).
+     *
+     * @throws MalformedPackumentException when the document is not a usable packument of {@code name}
+     */
+    public RewrittenPackument rewrite(PackageName name, String upstreamId, byte[] upstreamFullDocument) {
         Objects.requireNonNull(upstreamFullDocument, "upstreamFullDocument");
         try {
-            return rewrite(name, open(name, upstreamFullDocument), upstreamFullDocument.length);
+            return rewrite(name, open(name, upstreamFullDocument), upstreamFullDocument.length, upstreamId);
         } catch (IOException e) {
             throw new UncheckedIOException("reading a byte array failed", e); // cannot happen: no I/O involved
         }
@@ -79,7 +89,7 @@ public final class PackumentRewriter {
         } catch (JsonProcessingException e) {
             throw PackumentJson.malformed(name, e, null);
         }
-        return rewrite(name, parser, Math.max(expectedLength, 0));
+        return rewrite(name, parser, Math.max(expectedLength, 0), null);
     }
 
     private static JsonParser open(PackageName name, byte[] document) throws IOException {
@@ -90,7 +100,8 @@ public final class PackumentRewriter {
         }
     }
 
-    private RewrittenPackument rewrite(PackageName name, JsonParser parser, int inputLength) throws IOException {
+    private RewrittenPackument rewrite(PackageName name, JsonParser parser, int inputLength, String upstreamId)
+            throws IOException {
         Objects.requireNonNull(name, "name");
         // The full document is the input give or take the tarball URLs and insignificant whitespace; the corgi
         // is typically a tenth of it. A wrong guess costs a copy or two, not a failure.
@@ -100,7 +111,7 @@ public final class PackumentRewriter {
         try (JsonParser p = parser;
              JsonGenerator full = PackumentJson.FACTORY.createGenerator(fullSink);
              JsonGenerator abbreviated = PackumentJson.FACTORY.createGenerator(abbreviatedSink)) {
-            pass = new PackumentPass(p, full, abbreviated, name, baseUrl);
+            pass = new PackumentPass(p, full, abbreviated, name, baseUrl, upstreamId);
             try {
                 pass.run();
             } catch (JsonProcessingException e) {

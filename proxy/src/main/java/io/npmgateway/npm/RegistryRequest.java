@@ -15,6 +15,10 @@ public sealed interface RegistryRequest {
     record Ping() implements RegistryRequest {
     }
 
+    /** {@code GET /-/whoami}: the name of the client token the request carries. */
+    record Whoami() implements RegistryRequest {
+    }
+
     /** {@code GET /-/health}: liveness. */
     record Health() implements RegistryRequest {
     }

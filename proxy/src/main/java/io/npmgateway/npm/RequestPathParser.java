@@ -85,6 +85,9 @@ public final class RequestPathParser {
         if (s.size() == 2 && s.get(1).equals("health")) {
             return new RegistryRequest.Health();
         }
+        if (s.size() == 2 && s.get(1).equals("whoami")) {
+            return new RegistryRequest.Whoami();
+        }
         if (s.size() >= 4 && s.get(1).equals("package") && s.get(s.size() - 1).equals("dist-tags")) {
             NameAndRest n = name(s.subList(2, s.size() - 1));
             if (n.rest().isEmpty()) {

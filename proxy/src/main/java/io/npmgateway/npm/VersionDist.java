@@ -15,11 +15,19 @@ import java.util.Objects;
  * @param upstreamTarballUrl the upstream's original {@code dist.tarball}, unmodified
  * @param integrity          {@code dist.integrity} (an SRI string, usually sha512), or null when absent
  * @param shasum             {@code dist.shasum} (hex sha1), or null when absent
+ * @param upstreamId         the upstream whose packument gave this version (and so fetches its tarball, with its
+ *                           credentials); null when the document was rewritten without naming its upstream
  */
-public record VersionDist(String version, String fileName, String upstreamTarballUrl, String integrity, String shasum) {
+public record VersionDist(String version, String fileName, String upstreamTarballUrl, String integrity, String shasum,
+        String upstreamId) {
     public VersionDist {
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(upstreamTarballUrl, "upstreamTarballUrl");
+    }
+
+    /** A version whose upstream is the one of the whole document. */
+    public VersionDist(String version, String fileName, String upstreamTarballUrl, String integrity, String shasum) {
+        this(version, fileName, upstreamTarballUrl, integrity, shasum, null);
     }
 }

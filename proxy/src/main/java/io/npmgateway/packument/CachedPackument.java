@@ -10,7 +10,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.Deflater;
@@ -20,28 +22,43 @@ import java.util.zip.GZIPOutputStream;
  * A packument as the gateway serves it: the rewritten full and abbreviated documents, their gzip encodings and
  * ETags, computed once when the document arrives, so that a cache hit is a lookup and a write of stored bytes.
  * Version manifests and the dist-tags object are derived on first use and kept with the document.
+ *
+ * <p>A document comes from one upstream (policy first) or is merged from several (policy merge); {@link #origins()}
+ * lists them in route order with the validators each sent, for revalidation. Each version's own upstream is in its
+ * {@link io.npmgateway.npm.VersionDist}.
  */
 public final class CachedPackument {
     private final RewrittenPackument document;
     private final Encoded full;
     private final Encoded abbreviated;
     private final String lastModifiedHttp;
-    private final String upstreamId;
-    private final String upstreamEtag;
-    private final String upstreamLastModified;
+    private final List<Origin> origins;
     private final long fetchedAtMillis;
     private final Map<String, Optional<byte[]>> versionManifests;
 
+    /** One upstream whose document is (part of) this one, with the validators it sent for it. */
+    public record Origin(String upstreamId, String etag, String lastModified) {
+        public Origin {
+            Objects.requireNonNull(upstreamId, "upstreamId");
+        }
+
+        /** The same origin after a 304, keeping validators the 304 did not repeat. */
+        public Origin revalidated(String newEtag, String newLastModified) {
+            return new Origin(upstreamId, newEtag != null ? newEtag : etag,
+                    newLastModified != null ? newLastModified : lastModified);
+        }
+    }
+
     private CachedPackument(RewrittenPackument document, Encoded full, Encoded abbreviated, String lastModifiedHttp,
-            String upstreamId, String upstreamEtag, String upstreamLastModified, long fetchedAtMillis,
-            Map<String, Optional<byte[]>> versionManifests) {
+            List<Origin> origins, long fetchedAtMillis, Map<String, Optional<byte[]>> versionManifests) {
+        if (origins.isEmpty()) {
+            throw new IllegalArgumentException("a packument comes from at least one upstream");
+        }
         this.document = document;
         this.full = full;
         this.abbreviated = abbreviated;
         this.lastModifiedHttp = lastModifiedHttp;
-        this.upstreamId = upstreamId;
-        this.upstreamEtag = upstreamEtag;
-        this.upstreamLastModified = upstreamLastModified;
+        this.origins = List.copyOf(origins);
         this.fetchedAtMillis = fetchedAtMillis;
         this.versionManifests = versionManifests;
     }
@@ -49,32 +66,51 @@ public final class CachedPackument {
     /** Encodes a freshly rewritten document: the expensive part, run once per upstream fetch, off the event loop. */
     public static CachedPackument encode(RewrittenPackument document, String upstreamId, String upstreamEtag,
             String upstreamLastModified, long fetchedAtMillis) {
-        return new CachedPackument(document, Encoded.of(document.full()), Encoded.of(document.abbreviated()),
-                httpDate(document.modified()), upstreamId, upstreamEtag, upstreamLastModified, fetchedAtMillis,
-                new ConcurrentHashMap<>());
+        return encode(document, List.of(new Origin(upstreamId, upstreamEtag, upstreamLastModified)), fetchedAtMillis);
     }
 
-    /** The same document, confirmed current by its upstream at {@code nowMillis}. */
+    /** Encodes a document made of the documents of {@code origins} (in route order). */
+    public static CachedPackument encode(RewrittenPackument document, List<Origin> origins, long fetchedAtMillis) {
+        return new CachedPackument(document, Encoded.of(document.full()), Encoded.of(document.abbreviated()),
+                httpDate(document.modified()), origins, fetchedAtMillis, new ConcurrentHashMap<>());
+    }
+
+    /** The same document, confirmed current by its (only) upstream at {@code nowMillis}. */
     public CachedPackument renewed(long nowMillis, String newEtag, String newLastModified) {
-        return new CachedPackument(document, full, abbreviated, lastModifiedHttp, upstreamId,
-                newEtag != null ? newEtag : upstreamEtag,
-                newLastModified != null ? newLastModified : upstreamLastModified, nowMillis, versionManifests);
+        return renewed(nowMillis, List.of(origins.get(0).revalidated(newEtag, newLastModified)));
+    }
+
+    /** The same document, confirmed current by every one of its upstreams at {@code nowMillis}. */
+    public CachedPackument renewed(long nowMillis, List<Origin> revalidated) {
+        return new CachedPackument(document, full, abbreviated, lastModifiedHttp, revalidated, nowMillis,
+                versionManifests);
     }
 
     public RewrittenPackument document() {
         return document;
     }
 
+    /** The upstreams the document comes from, in route order. */
+    public List<Origin> origins() {
+        return origins;
+    }
+
+    /** The first (for policy first: the only) upstream the document comes from. */
     public String upstreamId() {
-        return upstreamId;
+        return origins.get(0).upstreamId();
+    }
+
+    /** The upstream a version's tarball is fetched from: the one its manifest came from. */
+    public String upstreamIdOf(io.npmgateway.npm.VersionDist dist) {
+        return dist.upstreamId() != null ? dist.upstreamId() : upstreamId();
     }
 
     public String upstreamEtag() {
-        return upstreamEtag;
+        return origins.get(0).etag();
     }
 
     public String upstreamLastModified() {
-        return upstreamLastModified;
+        return origins.get(0).lastModified();
     }
 
     public long fetchedAtMillis() {

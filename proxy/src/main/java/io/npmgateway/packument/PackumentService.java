@@ -4,40 +4,61 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.npmgateway.config.CacheConfig;
+import io.npmgateway.config.RouteConfig;
 import io.npmgateway.metrics.FetchKind;
 import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.MalformedPackumentException;
 import io.npmgateway.npm.PackageName;
+import io.npmgateway.npm.PackumentMerger;
 import io.npmgateway.npm.PackumentRewriter;
 import io.npmgateway.npm.RewrittenPackument;
 import io.npmgateway.storage.MetadataStore;
 import io.npmgateway.storage.StoredDocument;
+import io.npmgateway.upstream.Upstream;
 import io.npmgateway.upstream.UpstreamChain;
+import io.npmgateway.upstream.UpstreamChain.Answer;
 import io.npmgateway.upstream.UpstreamChain.PackumentFetch;
 import io.npmgateway.upstream.UpstreamException;
 import io.npmgateway.upstream.UpstreamFailure;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The metadata cache, in two tiers: rewritten documents in memory (Caffeine, bounded by bytes) over the upstream
  * documents and their validators on disk ({@link MetadataStore}, so a restart keeps them). It answers packument
  * lookups from memory while they are fresh, revalidates them upstream
- * (conditionally) when they are not, serves them stale when every upstream fails, remembers "not found" briefly,
+ * (conditionally) when they are not, serves them stale when the upstreams fail, remembers "not found" briefly,
  * and makes one upstream request for any number of concurrent lookups of one package.
  *
  * <p>Sits between the packument, version and tarball routes and the {@link UpstreamChain}. Rewriting and
  * encoding a fetched document runs on the given executor, never on an event loop. The rewriter is supplied
  * lazily because the public URL it writes may be known only once the server has bound its port.
+ *
+ * <p><b>The disk tier keeps each upstream's own document</b>, under {@link #diskKey(PackageName, String)}
+ * ({@code <name> NUL <upstream id>}), never a merged one: a merged document is rebuilt from its inputs, so when only
+ * one upstream of a {@code merge} route changed, the others' documents are taken from disk instead of being
+ * fetched again, and each input keeps its own validators for conditional requests. After a restart the document is
+ * rebuilt from the keys of the upstreams of the package's <em>current</em> route only (a route that moved a scope
+ * to a private upstream never serves a copy fetched from a public one). Keys start with the package name so a
+ * purge of a package is one prefix deletion.
  */
 public final class PackumentService {
     /** A forced refresh for a missing version or tag is not repeated within this window. */
     static final long MISSING_VERSION_REFRESH_INTERVAL_MILLIS = 10_000;
+    /** Separates the package name from the upstream id in disk keys; never part of either. */
+    static final char KEY_SEPARATOR = '\u0000';
 
     private final UpstreamChain chain;
     private final Supplier<PackumentRewriter> rewriter;
@@ -73,6 +94,11 @@ public final class PackumentService {
                 .build();
     }
 
+    /** Where the disk tier keeps the document {@code upstreamId} served for {@code name}. */
+    public static String diskKey(PackageName name, String upstreamId) {
+        return name.toString() + KEY_SEPARATOR + upstreamId;
+    }
+
     /** The packument, from memory when fresh, else from upstream (coalesced with concurrent lookups). */
     public CompletableFuture<PackumentLookup> lookup(PackageName name) {
         CachedPackument cached = documents.getIfPresent(name);
@@ -100,7 +126,7 @@ public final class PackumentService {
     public void invalidate(PackageName name) {
         documents.invalidate(name);
         notFound.invalidate(name);
-        disk.delete(name.toString());
+        deleteFromDisk(name);
     }
 
     public Cache<PackageName, CachedPackument> cache() {
@@ -109,6 +135,12 @@ public final class PackumentService {
 
     private boolean isFresh(CachedPackument p) {
         return clock.millis() - p.fetchedAtMillis() < config.metadataMaxAge().toMillis();
+    }
+
+    private void deleteFromDisk(PackageName name) {
+        disk.deleteByPrefix(name.toString() + KEY_SEPARATOR);
+        // Written by gateways before documents were kept per upstream.
+        disk.delete(name.toString());
     }
 
     private CompletableFuture<PackumentLookup> refresh(PackageName name) {
@@ -140,26 +172,58 @@ public final class PackumentService {
         return mine;
     }
 
-    /** The copy kept on disk, rewritten for serving; null when there is none or it is no longer usable. */
+    /**
+     * The copy kept on disk, rebuilt for serving from the documents of the upstreams of the package's current route:
+     * the first that has one (policy first) or all that have one (merge). Null when there is none usable.
+     */
     private CachedPackument fromDisk(PackageName name) {
-        StoredDocument stored = disk.get(name.toString()).orElse(null);
-        if (stored == null || chain.byId(stored.upstreamId()).isEmpty()) {
+        Optional<RouteConfig> route = chain.route(name);
+        if (route.isEmpty()) {
             return null;
         }
-        try {
-            RewrittenPackument rewritten = rewriter.get().rewrite(name, stored.body());
-            return CachedPackument.encode(rewritten, stored.upstreamId(), stored.etag(), stored.lastModified(),
-                    stored.fetchedAtMillis());
-        } catch (MalformedPackumentException e) {
-            disk.delete(name.toString());
-            return null;
+        boolean merge = route.get().policy() == RouteConfig.Policy.MERGE;
+        List<StoredDocument> stored = new ArrayList<>();
+        for (Upstream upstream : chain.upstreamsFor(name)) {
+            Optional<StoredDocument> doc = disk.get(diskKey(name, upstream.id()));
+            if (doc.isPresent()) {
+                stored.add(doc.get());
+                if (!merge) {
+                    break;
+                }
+            }
         }
+        if (stored.isEmpty()) {
+            // A copy from before documents were kept per upstream: usable if its upstream serves this route.
+            Optional<StoredDocument> legacy = disk.get(name.toString());
+            if (legacy.isEmpty() || !route.get().upstreamIds().contains(legacy.get().upstreamId())) {
+                return null;
+            }
+            stored.add(legacy.get());
+        }
+        List<RewrittenPackument> rewritten = new ArrayList<>();
+        List<CachedPackument.Origin> origins = new ArrayList<>();
+        long fetchedAt = Long.MAX_VALUE;
+        for (StoredDocument doc : stored) {
+            try {
+                rewritten.add(rewriter.get().rewrite(name, doc.upstreamId(), doc.body()));
+            } catch (MalformedPackumentException e) {
+                disk.delete(diskKey(name, doc.upstreamId()));
+                return null;
+            }
+            origins.add(new CachedPackument.Origin(doc.upstreamId(), doc.etag(), doc.lastModified()));
+            fetchedAt = Math.min(fetchedAt, doc.fetchedAtMillis());
+        }
+        return CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, fetchedAt);
     }
 
     private CompletableFuture<PackumentLookup> fetch(PackageName name, CachedPackument previous) {
-        UpstreamChain.Validators validators = previous == null ? null
-                : new UpstreamChain.Validators(previous.upstreamId(), previous.upstreamEtag(),
-                        previous.upstreamLastModified());
+        Map<String, UpstreamChain.Validators> validators = new HashMap<>();
+        if (previous != null) {
+            for (CachedPackument.Origin o : previous.origins()) {
+                validators.put(o.upstreamId(), new UpstreamChain.Validators(o.upstreamId(), o.etag(),
+                        o.lastModified()));
+            }
+        }
         return chain.fetchPackument(name, validators, config.maxPackumentBytes())
                 .thenComposeAsync(fetch -> onFetched(name, previous, fetch), rewriteExecutor)
                 .exceptionally(error -> {
@@ -179,35 +243,111 @@ public final class PackumentService {
     private CompletableFuture<PackumentLookup> onFetched(PackageName name, CachedPackument previous,
             PackumentFetch fetch) {
         long now = clock.millis();
-        if (fetch instanceof PackumentFetch.NotModified) {
-            PackumentFetch.NotModified nm = (PackumentFetch.NotModified) fetch;
-            CachedPackument renewed = previous.renewed(now, nm.response().etag(), nm.response().lastModified());
-            documents.put(name, renewed);
-            disk.markRevalidated(name.toString(), renewed.upstreamEtag(), renewed.upstreamLastModified(), now);
-            return CompletableFuture.completedFuture(new PackumentLookup.Found(renewed, CacheOutcome.REVALIDATED));
-        }
         if (fetch instanceof PackumentFetch.NotFound) {
             documents.invalidate(name);
-            disk.delete(name.toString());
+            deleteFromDisk(name);
             notFound.put(name, Boolean.TRUE);
             return CompletableFuture.completedFuture(new PackumentLookup.NotFound());
         }
-        PackumentFetch.Fetched fetched = (PackumentFetch.Fetched) fetch;
-        RewrittenPackument rewritten;
-        try {
-            rewritten = rewriter.get().rewrite(name, fetched.response().body());
-        } catch (MalformedPackumentException e) {
-            throw new UpstreamException(fetched.upstreamId(), UpstreamFailure.INVALID,
-                    "packument of " + name + " is not usable: " + e.getMessage());
+        List<Answer> answers = ((PackumentFetch.Fetched) fetch).answers();
+        if (previous != null && answers.stream().allMatch(Answer::notModified)
+                && ids(answers).equals(previous.origins().stream().map(CachedPackument.Origin::upstreamId).toList())) {
+            // Every input is unchanged: the cached document is current.
+            List<CachedPackument.Origin> revalidated = new ArrayList<>();
+            for (int i = 0; i < answers.size(); i++) {
+                Answer a = answers.get(i);
+                CachedPackument.Origin o = previous.origins().get(i).revalidated(a.response().etag(),
+                        a.response().lastModified());
+                revalidated.add(o);
+                disk.markRevalidated(diskKey(name, o.upstreamId()), o.etag(), o.lastModified(), now);
+            }
+            CachedPackument renewed = previous.renewed(now, revalidated);
+            documents.put(name, renewed);
+            return CompletableFuture.completedFuture(new PackumentLookup.Found(renewed, CacheOutcome.REVALIDATED));
         }
-        CachedPackument encoded = CachedPackument.encode(rewritten, fetched.upstreamId(),
-                fetched.response().etag(), fetched.response().lastModified(), now);
-        documents.put(name, encoded);
-        notFound.invalidate(name);
-        disk.put(name.toString(), new StoredDocument(fetched.response().body(), fetched.response().etag(),
-                fetched.response().lastModified(), now, fetched.upstreamId()));
-        return CompletableFuture.completedFuture(new PackumentLookup.Found(encoded,
-                previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED));
+        return bodies(name, previous, answers).thenApplyAsync(inputs -> {
+            List<RewrittenPackument> rewritten = new ArrayList<>();
+            List<CachedPackument.Origin> origins = new ArrayList<>();
+            for (Input input : inputs) {
+                try {
+                    rewritten.add(rewriter.get().rewrite(name, input.origin().upstreamId(), input.body()));
+                } catch (MalformedPackumentException e) {
+                    throw new UpstreamException(input.origin().upstreamId(), UpstreamFailure.INVALID,
+                            "packument of " + name + " is not usable: " + e.getMessage());
+                }
+                origins.add(input.origin());
+            }
+            CachedPackument encoded = CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, now);
+            documents.put(name, encoded);
+            notFound.invalidate(name);
+            store(name, inputs, now);
+            return (PackumentLookup) new PackumentLookup.Found(encoded,
+                    previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED);
+        }, rewriteExecutor);
+    }
+
+    /** Writes what changed to disk and forgets the documents of upstreams that no longer serve the package. */
+    private void store(PackageName name, List<Input> inputs, long now) {
+        Set<String> kept = inputs.stream().map(i -> i.origin().upstreamId()).collect(Collectors.toSet());
+        for (Input input : inputs) {
+            CachedPackument.Origin o = input.origin();
+            if (input.changed()) {
+                disk.put(diskKey(name, o.upstreamId()), new StoredDocument(input.body(), o.etag(), o.lastModified(),
+                        now, o.upstreamId()));
+            } else {
+                disk.markRevalidated(diskKey(name, o.upstreamId()), o.etag(), o.lastModified(), now);
+            }
+        }
+        for (Upstream upstream : chain.upstreams()) {
+            if (!kept.contains(upstream.id())) {
+                disk.delete(diskKey(name, upstream.id()));
+            }
+        }
+        disk.delete(name.toString());
+    }
+
+    /**
+     * The document of every answer: the new body of a 200; for a 304 (one input of a merge changed, this one did
+     * not), the body kept on disk, or, if that is gone, the document fetched again.
+     */
+    private CompletableFuture<List<Input>> bodies(PackageName name, CachedPackument previous, List<Answer> answers) {
+        List<CompletableFuture<Optional<Input>>> inputs = new ArrayList<>();
+        for (Answer a : answers) {
+            if (!a.notModified()) {
+                inputs.add(CompletableFuture.completedFuture(Optional.of(new Input(new CachedPackument.Origin(
+                        a.upstreamId(), a.response().etag(), a.response().lastModified()), a.response().body(),
+                        true))));
+                continue;
+            }
+            Optional<StoredDocument> kept = disk.get(diskKey(name, a.upstreamId()));
+            CachedPackument.Origin before = previous == null ? null : previous.origins().stream()
+                    .filter(o -> o.upstreamId().equals(a.upstreamId())).findFirst().orElse(null);
+            if (kept.isPresent() && before != null) {
+                inputs.add(CompletableFuture.completedFuture(Optional.of(new Input(
+                        before.revalidated(a.response().etag(), a.response().lastModified()), kept.get().body(),
+                        false))));
+                continue;
+            }
+            Upstream upstream = chain.byId(a.upstreamId()).orElseThrow();
+            inputs.add(chain.fetchFrom(upstream, name, config.maxPackumentBytes()).thenApply(again -> again.map(
+                    r -> new Input(new CachedPackument.Origin(r.upstreamId(), r.response().etag(),
+                            r.response().lastModified()), r.response().body(), true))));
+        }
+        return CompletableFuture.allOf(inputs.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<Input> result = new ArrayList<>();
+            for (CompletableFuture<Optional<Input>> f : inputs) {
+                f.join().ifPresent(result::add);
+            }
+            if (result.isEmpty()) {
+                throw new UpstreamException(answers.get(0).upstreamId(), UpstreamFailure.INVALID,
+                        "the packument of " + name + " vanished while it was being revalidated");
+            }
+            return result;
+        });
+    }
+
+    private static List<String> ids(List<Answer> answers) {
+        return answers.stream().map(Answer::upstreamId).toList();
     }
 
     private boolean withinMaxStale(CachedPackument p) {
@@ -216,5 +356,9 @@ public final class PackumentService {
         }
         long age = clock.millis() - p.fetchedAtMillis();
         return age < config.metadataMaxAge().toMillis() + config.metadataMaxStale().toMillis();
+    }
+
+    /** One upstream's document as an input of the served one; {@code changed} when it must be written to disk. */
+    private record Input(CachedPackument.Origin origin, byte[] body, boolean changed) {
     }
 }

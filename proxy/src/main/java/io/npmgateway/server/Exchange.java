@@ -308,8 +308,4 @@ public final class Exchange {
             onFinished.accept(this);
         });
     }
-
-    static ByteBuf utf8(String s) {
-        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
-    }
 }

@@ -41,7 +41,7 @@ public final class GatewayServer implements AutoCloseable {
         AdminRoutes admin = new AdminRoutes(services.adminToken(), services.packuments(), services.tarballs());
         ServerServices.PassThrough p = services.passThrough();
         Routes routes = new Routes(packumentRoutes, tarballRoute, services.metrics(),
-                separateMetrics ? null : services.metricsPath(), readiness, admin, true,
+                separateMetrics ? null : services.metricsPath(), readiness, admin, services.access(), true,
                 new PassThroughRoutes(services.upstreams(), p.writeTarget(), p.auditUpstream(), services.packuments(),
                         p.rewriter(), p.clients(), config.maxPublishBytes()));
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
@@ -58,7 +58,7 @@ public final class GatewayServer implements AutoCloseable {
         Channel metricsChannel = null;
         if (separateMetrics) {
             Routes operational = new Routes(packumentRoutes, tarballRoute, services.metrics(), services.metricsPath(),
-                    readiness, admin, false);
+                    readiness, admin, services.access(), false);
             ServerBootstrap metricsBootstrap = bootstrap.clone().childHandler(new GatewayPipeline(config,
                     new RequestPathParser(basePath), operational, observer, inFlight));
             metricsChannel = bind(metricsBootstrap, config.bind(), services.metricsPort());

@@ -68,7 +68,7 @@ final class PassThroughRoutes {
      * @param upstreams     every upstream, in configured order (search asks them in turn)
      * @param writeTarget   the upstream that receives writes, or null when writes are refused
      * @param auditUpstream the upstream that answers audits, or null when audit is not offered
-     * @param clients       client tokens; when any are configured, writes need one of them
+     * @param clients       client tokens; when any are configured, audit, search and writes need one of them
      * @param maxWriteBody  the largest write body, also after decompression
      */
     PassThroughRoutes(List<Upstream> upstreams, Upstream writeTarget, Upstream auditUpstream,
@@ -136,12 +136,16 @@ final class PassThroughRoutes {
 
     void serve(Exchange ex, RegistryRequest request) {
         if (request instanceof RegistryRequest.AuditBulk) {
-            audit(ex);
+            if (authenticated(ex, "audits")) {
+                audit(ex);
+            }
         } else if (request instanceof RegistryRequest.AuditLegacy) {
             ex.error(HttpResponseStatus.GONE, "the legacy audit endpoint /" + ((RegistryRequest.AuditLegacy) request)
                     .path() + " is retired; use POST /" + BULK_PATH + " (npm 7 and later do)");
         } else if (request instanceof RegistryRequest.Search) {
-            search(ex);
+            if (authenticated(ex, "searches")) {
+                search(ex);
+            }
         } else {
             write(ex, request);
         }
@@ -248,11 +252,7 @@ final class PassThroughRoutes {
                     + "them", allow);
             return;
         }
-        if (!clients.isEmpty() && clients.authenticate(bearer(ex)).isEmpty()) {
-            HttpHeaders challenge = new DefaultHttpHeaders();
-            challenge.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"npm-gateway\"");
-            ex.error(HttpResponseStatus.UNAUTHORIZED, "writes need a gateway token (npm: //<gateway host>/:_authToken="
-                    + "<token>)", challenge);
+        if (!authenticated(ex, "writes")) {
             return;
         }
         String method = ex.request().method().name();
@@ -308,6 +308,22 @@ final class PassThroughRoutes {
         }
         byte[] rewritten = rewriter.get().rewrite(name, response.body()).document(PackumentRepresentation.FULL);
         return new ForwardedResponse(200, response.headers(), rewritten);
+    }
+
+    /**
+     * Whether the request may go on: always when no client tokens are configured; otherwise only with one of them
+     * (answered 401 here when not). Audit, search and writes act with an upstream's credentials on no particular
+     * package, so no route's anonymous access can open them.
+     */
+    private boolean authenticated(Exchange ex, String what) {
+        if (clients.isEmpty() || clients.authenticate(bearer(ex)).isPresent()) {
+            return true;
+        }
+        HttpHeaders challenge = new DefaultHttpHeaders();
+        challenge.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"npm-gateway\"");
+        ex.error(HttpResponseStatus.UNAUTHORIZED, what + " need a gateway token (npm: //<gateway host>/:_authToken="
+                + "<token>)", challenge);
+        return false;
     }
 
     private static String bearer(Exchange ex) {

@@ -37,7 +37,7 @@ final class RequestObserver {
 
     private String line(Exchange ex, int status, long nanos) {
         String method = ex.request().method().name();
-        String path = PackageNameText.printable(ex.request().uri());
+        String path = LogText.printable(ex.request().uri());
         double millis = nanos / (double) TimeUnit.MILLISECONDS.toNanos(1);
         String upstream = ex.upstreamId() == null ? "-" : ex.upstreamId();
         String client = client(ex.context().channel().remoteAddress());
@@ -60,8 +60,8 @@ final class RequestObserver {
     }
 
     /** Paths are client input: escape quotes, backslashes and control characters before they reach a log. */
-    static final class PackageNameText {
-        private PackageNameText() {
+    static final class LogText {
+        private LogText() {
         }
 
         static String printable(String text) {

@@ -5,7 +5,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.npmgateway.metrics.GatewayMetrics;
+import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.RegistryRequest;
+import java.util.Optional;
 
 /**
  * Which code answers which {@link RegistryRequest}: the one switch of the gateway. Operational endpoints
@@ -21,18 +23,21 @@ final class Routes {
     private final String metricsPath;
     private final Readiness readiness;
     private final AdminRoutes admin;
+    private final ClientAccess access;
     private final boolean registry;
     private final PassThroughRoutes passThrough;
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
-            Readiness readiness, AdminRoutes admin, boolean registry) {
-        this(packuments, tarballs, metrics, metricsPath, readiness, admin, registry, PassThroughRoutes.none());
+            Readiness readiness, AdminRoutes admin, ClientAccess access, boolean registry) {
+        this(packuments, tarballs, metrics, metricsPath, readiness, admin, access, registry, PassThroughRoutes.none());
     }
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
-            Readiness readiness, AdminRoutes admin, boolean registry, PassThroughRoutes passThrough) {
+            Readiness readiness, AdminRoutes admin, ClientAccess access, boolean registry,
+            PassThroughRoutes passThrough) {
         this.passThrough = passThrough;
         this.admin = admin;
+        this.access = access;
         this.registry = registry;
         this.packuments = packuments;
         this.tarballs = tarballs;
@@ -94,6 +99,26 @@ final class Routes {
     }
 
     void serve(Exchange ex, RegistryRequest request) {
+        String authorization = ex.header(HttpHeaderNames.AUTHORIZATION);
+        Optional<String> client = access.client(authorization);
+        PackageName name = packageOf(request);
+        if (name != null && !access.mayRead(name, client)) {
+            access.deny(ex, name, authorization != null);
+            return;
+        }
+        if (request instanceof RegistryRequest.Whoami) {
+            if (client.isPresent()) {
+                HttpHeaders headers = new DefaultHttpHeaders();
+                headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+                headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                ex.bytes(HttpResponseStatus.OK, headers, Json.object(java.util.Map.of("username", client.get())));
+            } else {
+                ClientAccess.challenge(ex, authorization == null
+                        ? "not logged in: whoami needs a gateway token (npm: //<gateway host>/:_authToken=<token>)"
+                        : "the gateway does not accept the token this request carries");
+            }
+            return;
+        }
         if (PassThroughRoutes.handles(request, ex.request().method(), ex.rawQuery())) {
             passThrough.serve(ex, request);
             return;
@@ -117,5 +142,22 @@ final class Routes {
         } else {
             ex.error(HttpResponseStatus.NOT_FOUND, "not found");
         }
+    }
+
+    /** The package a request reads, whose route decides who may read it; null for requests about no package. */
+    private static PackageName packageOf(RegistryRequest request) {
+        if (request instanceof RegistryRequest.Packument p) {
+            return p.name();
+        }
+        if (request instanceof RegistryRequest.Version v) {
+            return v.name();
+        }
+        if (request instanceof RegistryRequest.DistTags d) {
+            return d.name();
+        }
+        if (request instanceof RegistryRequest.Tarball t) {
+            return t.name();
+        }
+        return null;
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
  * @param metricsPort    a port of its own for the scrape and the probes, or null for the registry port
  * @param jsonAccessLog  access-log lines as JSON objects instead of plain text
  * @param adminToken     the bearer token the admin API requires, or null to disable it
+ * @param access         which clients may read which packages
  * @param passThrough    where audit, search and writes go (see {@link PassThrough})
  */
 public record ServerServices(
@@ -26,18 +27,20 @@ public record ServerServices(
         Integer metricsPort,
         boolean jsonAccessLog,
         String adminToken,
+        ClientAccess access,
         PassThrough passThrough) {
 
     public ServerServices {
+        access = access == null ? ClientAccess.open() : access;
         passThrough = passThrough == null ? PassThrough.NONE : passThrough;
     }
 
-    /** Services with no audit upstream, no write target and search on the upstreams in order. */
+    /** Services with every package open to every client, no audit upstream and no write target. */
     public ServerServices(PackumentService packuments, TarballService tarballs, GatewayStore store,
             List<Upstream> upstreams, GatewayMetrics metrics, String metricsPath, Integer metricsPort,
             boolean jsonAccessLog, String adminToken) {
         this(packuments, tarballs, store, upstreams, metrics, metricsPath, metricsPort, jsonAccessLog, adminToken,
-                null);
+                null, null);
     }
 
     /**

@@ -159,7 +159,7 @@ public final class TarballDownload {
                 fail(new UpstreamException(upstream.id(), UpstreamFailure.STATUS_4XX,
                         "HTTP " + status + " for the tarball of " + subject));
             } else {
-                fail(io.npmgateway.upstream.UpstreamChain.statusFailure(upstream.id(), status));
+                fail(upstream.statusFailure(status, url, false));
             }
         }
 

@@ -96,8 +96,11 @@ public final class TarballService {
 
     private TarballSource download(RegistryRequest.Tarball request, Located located) {
         String key = request.storeKey();
-        Upstream upstream = chain.byId(located.packument().upstreamId()).orElseThrow(() ->
-                new UpstreamException(located.packument().upstreamId(), UpstreamFailure.INVALID,
+        // The upstream this version's manifest came from (with policy merge, versions of one document may come
+        // from different upstreams): it fetches the tarball, with its own credentials.
+        String upstreamId = located.packument().upstreamIdOf(located.dist());
+        Upstream upstream = chain.byId(upstreamId).orElseThrow(() ->
+                new UpstreamException(upstreamId, UpstreamFailure.INVALID,
                         "the upstream that served " + request.name() + " is no longer configured"));
         URI url = tarballUri(upstream, located.dist());
         String subject = request.name() + "@" + located.dist().version();

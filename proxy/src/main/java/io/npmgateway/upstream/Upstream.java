@@ -4,6 +4,8 @@ import io.npmgateway.config.UpstreamConfig;
 import io.npmgateway.metrics.FetchKind;
 import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.PackageName;
+import io.npmgateway.upstream.credentials.CredentialProvider;
+import io.npmgateway.upstream.credentials.FixedCredentials;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -14,6 +16,15 @@ import java.util.concurrent.CompletableFuture;
  * One configured upstream registry: knows its base URL, how to address a package there, and which headers a
  * request to a given URL carries. It is the only place that decides what an upstream request looks like; the
  * chain decides which upstream to ask.
+ *
+ * <p>Credentials: the upstream's {@link CredentialProvider} gives the current {@code Authorization} value, and it
+ * is sent only to URLs {@link UpstreamConfig#credentialsApplyTo(URI) under the upstream's prefix or on its extra
+ * credential hosts}, decided again for every redirect hop; packument requests carry it only with
+ * {@link UpstreamConfig#alwaysAuth()}. Nothing of the client's request (its own {@code Authorization} included)
+ * is ever copied into an upstream request.
+ *
+ * <p>Health: while the upstream is {@linkplain UpstreamHealth down}, requests fail at once without reaching it,
+ * except one probe per cool-down.
  */
 public final class Upstream {
     /** Redirects followed for tarballs (CodeArtifact sends downloads to pre-signed storage URLs). */
@@ -24,13 +35,30 @@ public final class Upstream {
     private final URI base;
     private final UpstreamTransport transport;
     private final GatewayMetrics metrics;
-    private final UpstreamHealth health = new UpstreamHealth();
+    private final UpstreamHealth health;
+    private final CredentialProvider credentials;
 
+    /**
+     * An upstream with fixed credentials (none, bearer, basic, legacy), as configured. Refreshed credentials (a token
+     * command, CodeArtifact) need a started provider: use the other constructor.
+     */
     public Upstream(UpstreamConfig config, UpstreamTransport transport, GatewayMetrics metrics) {
+        this(config, transport, metrics, FixedCredentials.of(config.auth()), new UpstreamHealth());
+    }
+
+    public Upstream(UpstreamConfig config, UpstreamTransport transport, GatewayMetrics metrics,
+            CredentialProvider credentials, UpstreamHealth health) {
         this.config = config;
         this.base = URI.create(config.url());
         this.transport = transport;
         this.metrics = metrics;
+        this.credentials = credentials;
+        this.health = health;
+    }
+
+    /** Where this upstream's {@code Authorization} values come from. */
+    public CredentialProvider credentials() {
+        return credentials;
     }
 
     /** Whether the upstream has been answering lately. */
@@ -57,8 +85,13 @@ public final class Upstream {
      */
     public CompletableFuture<DocumentResponse> fetchPackument(PackageName name, String etag, String lastModified,
             long maxBytes) {
-        UpstreamCall call = new UpstreamCall(config.id(), packumentUri(name), uri -> {
-            Map<String, String> headers = new LinkedHashMap<>(baseHeaders(uri));
+        URI target = packumentUri(name);
+        UpstreamException refused = refuseWhileDown();
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        UpstreamCall call = new UpstreamCall(config.id(), target, uri -> {
+            Map<String, String> headers = new LinkedHashMap<>(baseHeaders(uri, true));
             headers.put("Accept", "application/json");
             headers.put("Accept-Encoding", "gzip");
             if (etag != null) {
@@ -70,7 +103,11 @@ public final class Upstream {
             return headers;
         }, config.connectTimeout(), config.readTimeout(), MAX_DOCUMENT_REDIRECTS);
         long started = System.nanoTime();
-        return transport.fetchDocument(call, maxBytes).whenComplete((response, error) -> {
+        return credentials.ready().thenCompose(ready -> {
+            UpstreamException missing = missingCredentials(target, true);
+            return missing != null ? CompletableFuture.<DocumentResponse>failedFuture(missing)
+                    : transport.fetchDocument(call, maxBytes);
+        }).whenComplete((response, error) -> {
             if (error != null) {
                 failed(FetchKind.PACKUMENT, error, started);
             } else {
@@ -94,6 +131,51 @@ public final class Upstream {
         }
     }
 
+    /**
+     * Fails a request before it is made when the upstream is down and not due for a probe; null when the request may
+     * go.
+     */
+    private UpstreamException refuseWhileDown() {
+        if (health.tryAcquire()) {
+            return null;
+        }
+        UpstreamFailure last = health.lastFailure() == null ? UpstreamFailure.CONNECT : health.lastFailure();
+        return new UpstreamException(config.id(), last, "it failed " + health.consecutiveFailures()
+                + " times in a row and is not asked again for " + health.secondsUntilProbe() + " s");
+    }
+
+    /**
+     * Fails a request that needs credentials the provider cannot give (a token command or CodeArtifact call that has
+     * not succeeded yet), rather than sending it anonymously; null when the request may go.
+     */
+    private UpstreamException missingCredentials(URI target, boolean metadata) {
+        if (!sendsCredentials(target, metadata) || credentials.authorization().isPresent()) {
+            return null;
+        }
+        String why = credentials.unavailableReason();
+        if (why == null) {
+            return null;
+        }
+        return new UpstreamException(config.id(), UpstreamFailure.UNAUTHORIZED, "no credentials to send: " + why);
+    }
+
+    /** The failure an unexpected upstream status stands for, in words that say whether credentials were sent. */
+    public UpstreamException statusFailure(int status, URI target, boolean metadata) {
+        if ((status == 401 || status == 403) && !sendsCredentials(target, metadata)) {
+            return new UpstreamException(config.id(), UpstreamFailure.UNAUTHORIZED,
+                    "HTTP " + status + " to a request without credentials: "
+                            + (config.hasCredentials() ? (metadata && !config.alwaysAuth()
+                                    ? "alwaysAuth is false, so packument requests go anonymously"
+                                    : "the URL is outside the upstream's credential scope")
+                                    : "it needs credentials, and none are configured for it"));
+        }
+        return UpstreamChain.statusFailure(config.id(), status);
+    }
+
+    private boolean sendsCredentials(URI target, boolean metadata) {
+        return (!metadata || config.alwaysAuth()) && config.credentialsApplyTo(target);
+    }
+
     private void failed(FetchKind kind, Throwable error, long startedNanos) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
@@ -106,19 +188,27 @@ public final class Upstream {
 
     /** Streams a tarball from the URL the upstream's packument gave for it. */
     public void fetchTarball(URI tarballUrl, StreamConsumer consumer) {
+        UpstreamException refused = refuseWhileDown();
+        if (refused != null) {
+            consumer.onError(refused);
+            return;
+        }
         UpstreamCall call = new UpstreamCall(config.id(), tarballUrl, uri -> {
-            Map<String, String> headers = new LinkedHashMap<>(baseHeaders(uri));
+            Map<String, String> headers = new LinkedHashMap<>(baseHeaders(uri, false));
             headers.put("Accept", "*/*");
             // Tarballs are gzip already; asking for identity keeps the bytes exactly as published.
             headers.put("Accept-Encoding", "identity");
             return headers;
         }, config.connectTimeout(), config.readTimeout(), MAX_TARBALL_REDIRECTS);
         long started = System.nanoTime();
-        transport.fetchStream(call, new StreamConsumer() {
+        StreamConsumer measured = new StreamConsumer() {
             @Override
             public void onResponse(int status, long contentLength, StreamControl control) {
                 if (status != 200) {
                     answered(FetchKind.TARBALL, status, started);
+                } else {
+                    // Answering proves the upstream reachable (a probe must not wait for the whole body).
+                    health.success();
                 }
                 consumer.onResponse(status, contentLength, control);
             }
@@ -139,6 +229,14 @@ public final class Upstream {
                 failed(FetchKind.TARBALL, error, started);
                 consumer.onError(error);
             }
+        };
+        credentials.ready().whenComplete((ready, error) -> {
+            UpstreamException missing = missingCredentials(tarballUrl, false);
+            if (missing != null) {
+                measured.onError(missing);
+            } else {
+                transport.fetchStream(call, measured);
+            }
         });
     }
 
@@ -148,11 +246,15 @@ public final class Upstream {
     }
 
     /**
-     * Headers every request to {@code uri} carries. Credentials are added here, per URL, by the credential layer;
-     * the client's own headers are never copied.
+     * Headers every request to {@code uri} carries: the upstream's credentials when they apply to that URL (and,
+     * for metadata, when {@code alwaysAuth} is on). Asked again for every redirect hop, so a redirect to a
+     * pre-signed storage URL or another host gets none. The client's own headers are never copied.
      */
-    private Map<String, String> baseHeaders(URI uri) {
-        return Map.of();
+    Map<String, String> baseHeaders(URI uri, boolean metadata) {
+        if (!sendsCredentials(uri, metadata)) {
+            return Map.of();
+        }
+        return credentials.authorization().map(value -> Map.of("Authorization", value)).orElse(Map.of());
     }
 
     static boolean sameOrigin(URI a, URI b) {
@@ -184,12 +286,18 @@ public final class Upstream {
             Map<String, String> headers, byte[] body, long maxResponseBytes) {
         URI target = URI.create(config.url() + relativeTarget);
         UpstreamCall call = new UpstreamCall(config.id(), target, uri -> {
-            Map<String, String> all = new LinkedHashMap<>(forwardCredentials(uri));
+            Map<String, String> all = new LinkedHashMap<>(baseHeaders(uri, false));
             all.putAll(headers);
             return all;
         }, config.connectTimeout(), config.readTimeout(), MAX_DOCUMENT_REDIRECTS, method, body);
         long started = System.nanoTime();
-        return transport.forward(call, maxResponseBytes).whenComplete((response, error) -> {
+        // Like a tarball request: the credentials go whenever they apply to the URL (alwaysAuth is about metadata),
+        // and a provider that has no token yet fails the request rather than sending it anonymously.
+        return credentials.ready().thenCompose(ready -> {
+            UpstreamException missing = missingCredentials(target, false);
+            return missing != null ? CompletableFuture.<ForwardedResponse>failedFuture(missing)
+                    : transport.forward(call, maxResponseBytes);
+        }).whenComplete((response, error) -> {
             if (error != null) {
                 failed(FetchKind.OTHER, error, started);
             } else if (response.status() == 501) {
@@ -200,28 +308,5 @@ public final class Upstream {
                 answered(FetchKind.OTHER, response.status(), started);
             }
         });
-    }
-
-    /**
-     * The {@code Authorization} a forwarded request to {@code uri} carries: this upstream's fixed credentials
-     * (bearer, basic, legacy {@code _auth}) when they apply to the URL ({@link UpstreamConfig#credentialsApplyTo}).
-     * Refreshed kinds (token command, CodeArtifact) belong to the credential providers; once those are wired in,
-     * this takes their current value instead.
-     */
-    private Map<String, String> forwardCredentials(URI uri) {
-        if (!config.credentialsApplyTo(uri)) {
-            return Map.of();
-        }
-        io.npmgateway.config.UpstreamAuth auth = config.auth();
-        String value = null;
-        if (auth instanceof io.npmgateway.config.UpstreamAuth.Bearer bearer) {
-            value = "Bearer " + bearer.token().reveal();
-        } else if (auth instanceof io.npmgateway.config.UpstreamAuth.Basic basic) {
-            value = "Basic " + java.util.Base64.getEncoder().encodeToString((basic.username() + ":"
-                    + basic.password().reveal()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } else if (auth instanceof io.npmgateway.config.UpstreamAuth.LegacyAuth legacy) {
-            value = "Basic " + legacy.auth().reveal();
-        }
-        return value == null ? Map.of() : Map.of("Authorization", value);
     }
 }

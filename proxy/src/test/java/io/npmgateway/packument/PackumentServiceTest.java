@@ -1,5 +1,6 @@
 package io.npmgateway.packument;
 
+import io.npmgateway.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,7 +37,7 @@ class PackumentServiceTest {
     @TempDir
     Path dir;
 
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     private final ScriptedTransport transport = new ScriptedTransport();
     private final GatewayMetrics metrics = new GatewayMetrics();
     private GatewayStore store;
@@ -183,10 +184,11 @@ class PackumentServiceTest {
     void anUpstream404DropsTheDiskCopySoARestartDoesNotResurrectIt() throws Exception {
         transport.ok(PATH, doc("1.0.0"), "\"e1\"");
         found(service.lookup(NAME));
+        assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isPresent();
         clock.advance(Duration.ofMinutes(6));
         transport.status(PATH, 404);
         assertThat(service.lookup(NAME).get(5, TimeUnit.SECONDS)).isInstanceOf(PackumentLookup.NotFound.class);
-        assertThat(store.metadata().get("left-pad")).isEmpty();
+        assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isEmpty();
     }
 
     @Test
@@ -194,6 +196,6 @@ class PackumentServiceTest {
         transport.ok(PATH, "{not json".getBytes(StandardCharsets.UTF_8), null);
         assertThatThrownBy(() -> service.lookup(NAME).join()).hasCauseInstanceOf(UpstreamException.class)
                 .hasMessageContaining("not usable");
-        assertThat(store.metadata().get("left-pad")).isEmpty();
+        assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isEmpty();
     }
 }

@@ -343,6 +343,10 @@ class PassThroughRoutesTest extends GatewayHttpTest {
                 "Authorization", "Bearer ci-token");
 
         assertThat(anonymous.statusCode()).isEqualTo(401);
+        // Search and audit act with upstream credentials too: with client tokens on, they need one as well.
+        assertThat(get("-/v1/search?text=x").statusCode()).isEqualTo(401);
+        assertThat(send("POST", "-/npm/v1/security/advisories/bulk", "{}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json").statusCode()).isEqualTo(401);
         assertThat(anonymous.headers().firstValue("www-authenticate")).hasValue("Bearer realm=\"npm-gateway\"");
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(right.statusCode()).isEqualTo(201);

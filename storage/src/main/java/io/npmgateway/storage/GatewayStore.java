@@ -44,6 +44,16 @@ public final class GatewayStore implements AutoCloseable {
     }
 
     /** Opens (creating if needed) the store, with the system clock. */
+    /**
+     * Loads RocksDB's native library (it is unpacked from the jar on first use, which takes a noticeable part of a
+     * start-up) on a background thread, so that it overlaps with whatever the caller does before {@link #open}.
+     */
+    public static void preloadInBackground() {
+        Thread loader = new Thread(org.rocksdb.RocksDB::loadLibrary, "npm-gateway-rocksdb-preload");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
     public static GatewayStore open(StoreOptions options) {
         return open(options, Clock.systemUTC());
     }

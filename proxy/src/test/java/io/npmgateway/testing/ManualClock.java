@@ -1,4 +1,4 @@
-package io.npmgateway.packument;
+package io.npmgateway.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,12 +6,17 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand, so freshness and expiry are checked without waiting. */
-final class MutableClock extends Clock {
+/** A clock tests move by hand, so renewal, expiry and cool-downs are checked without waiting. */
+public final class ManualClock extends Clock {
     private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
+    }
+
+    /** {@link #instant()} in nanoseconds since the start instant: a monotonic ticker moved by {@link #advance}. */
+    public long nanos() {
+        return Duration.between(Instant.parse("2026-01-01T00:00:00Z"), now).toNanos();
     }
 
     @Override

@@ -1,0 +1,310 @@
+package io.npmgateway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.npmgateway.Gateway;
+import io.npmgateway.config.CacheConfig;
+import io.npmgateway.config.GatewayConfig;
+import io.npmgateway.config.Secret;
+import io.npmgateway.config.ServerConfig;
+import io.npmgateway.config.StorageConfig;
+import io.npmgateway.config.UpstreamAuth;
+import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.testing.LogCapture;
+import io.npmgateway.upstream.credentials.CredentialProviders;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * Where an upstream's credentials go, proven with recording upstreams on two different origins (two
+ * {@link FakeRegistry} ports are two hosts as far as credential scope goes): to the upstream's own URLs only, never to
+ * a tarball on another host, never across a redirect to another host; the client's own {@code Authorization} never
+ * reaches any upstream; and no credential appears in a log line, the metrics scrape or an error body.
+ */
+class UpstreamCredentialsTest {
+    private static final String UPSTREAM_TOKEN = "upstream-bearer-token-4d2a91";
+    private static final String CLIENT_TOKEN = "client-own-token-never-forwarded-77";
+    private static final String COMMAND_TOKEN = "token-from-command-c3e8";
+    private static final String CODEARTIFACT_TOKEN = "codeartifact-token-e61f0b";
+    private static final String AWS_SECRET = "aws-secret-access-key-5a5a";
+
+    @TempDir
+    Path dataDir;
+    @TempDir
+    Path scripts;
+
+    private FakeRegistry registry;
+    private FakeRegistry otherHost;
+    private Gateway gateway;
+    private LogCapture logs;
+    private final List<String> secrets = new ArrayList<>(List.of(UPSTREAM_TOKEN, CLIENT_TOKEN));
+    private final List<String> errorBodies = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .proxy(HttpClient.Builder.NO_PROXY).connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void start() throws Exception {
+        logs = new LogCapture();
+        registry = new FakeRegistry();
+        otherHost = new FakeRegistry();
+    }
+
+    @AfterEach
+    void secretsAppearNowhereThenStop() throws Exception {
+        try {
+            if (gateway != null) {
+                String scrape = text(get("metrics"));
+                assertThat(scrape).contains("npm_gateway_upstream_available");
+                for (String secret : secrets) {
+                    assertThat(scrape).as("metrics scrape").doesNotContain(secret);
+                    assertThat(errorBodies).as("error bodies").noneMatch(body -> body.contains(secret));
+                    logs.assertNeverContains(secret);
+                }
+            }
+        } finally {
+            if (gateway != null) {
+                gateway.close();
+            }
+            logs.close();
+            registry.close();
+            otherHost.close();
+        }
+    }
+
+    private void startGateway(CredentialProviders providers, UpstreamConfig... upstreams) {
+        GatewayConfig config = new GatewayConfig(
+                new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(30), 16 * 1024), dataDir,
+                List.of(upstreams), CacheConfig.defaults(), StorageConfig.defaults());
+        gateway = Gateway.start(config, providers);
+    }
+
+    private UpstreamConfig privateUpstream() {
+        return new UpstreamConfig("private", registry.url(), Duration.ofSeconds(2), Duration.ofSeconds(5))
+                .withAuth(new UpstreamAuth.Bearer(Secret.of(UPSTREAM_TOKEN)));
+    }
+
+    private HttpResponse<byte[]> get(String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(gateway.publicUrl() + path))
+                .timeout(Duration.ofSeconds(20))
+                // The client's own credentials: for the gateway only, never for an upstream.
+                .header("Authorization", "Bearer " + CLIENT_TOKEN)
+                .GET().build();
+        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() >= 400) {
+            errorBodies.add(text(response));
+        }
+        return response;
+    }
+
+    private static String text(HttpResponse<byte[]> response) {
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    private static String authorization(RecordedRequest request) {
+        return request.getHeaders().get("Authorization");
+    }
+
+    private static RecordedRequest only(FakeRegistry upstream, String pathPart) {
+        List<RecordedRequest> matching = upstream.requests.stream()
+                .filter(r -> r.getUrl().encodedPath().contains(pathPart)).toList();
+        assertThat(matching).as("requests for %s", pathPart).hasSize(1);
+        return matching.get(0);
+    }
+
+    /** A packument on {@code registry} whose one version's tarball lies on {@code tarballBase}. */
+    private byte[] publishWithTarballAt(String tarballBase, String tarballPath) {
+        byte[] tgz = "the tarball bytes ".repeat(100).getBytes(StandardCharsets.UTF_8);
+        String doc = "{\"name\":\"left-pad\",\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{\"1.0.0\":{"
+                + "\"name\":\"left-pad\",\"version\":\"1.0.0\",\"dist\":{\"integrity\":\"" + FakeRegistry.integrity(tgz)
+                + "\",\"tarball\":\"" + tarballBase + tarballPath + "\"}}}}";
+        registry.route("left-pad", r -> new MockResponse.Builder().code(200)
+                .setHeader("Content-Type", "application/json").body(doc).build());
+        return tgz;
+    }
+
+    @Test
+    void aTarballOnAnotherHostGetsNoCredentialsAndTheClientsOwnNeverTravels() throws Exception {
+        byte[] tgz = publishWithTarballAt(otherHost.url(), "files/left-pad-1.0.0.tgz");
+        otherHost.tarball("files/left-pad-1.0.0.tgz", tgz);
+        startGateway(CredentialProviders.defaults(), privateUpstream());
+
+        assertThat(get("left-pad").statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> tarball = get("left-pad/-/left-pad-1.0.0.tgz");
+        assertThat(tarball.statusCode()).isEqualTo(200);
+        assertThat(tarball.body()).isEqualTo(tgz);
+
+        assertThat(authorization(only(registry, "left-pad"))).isEqualTo("Bearer " + UPSTREAM_TOKEN);
+        assertThat(authorization(only(otherHost, "left-pad-1.0.0.tgz"))).as("foreign tarball host").isNull();
+    }
+
+    @Test
+    void hostsListedForTheUpstreamGetItsCredentials() throws Exception {
+        byte[] tgz = publishWithTarballAt(otherHost.url(), "files/left-pad-1.0.0.tgz");
+        otherHost.tarball("files/left-pad-1.0.0.tgz", tgz);
+        startGateway(CredentialProviders.defaults(), privateUpstream()
+                .withExtraCredentialHosts(List.of("127.0.0.1:" + otherHost.server.getPort())));
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        assertThat(authorization(only(otherHost, "left-pad-1.0.0.tgz"))).isEqualTo("Bearer " + UPSTREAM_TOKEN);
+    }
+
+    @Test
+    void aRedirectToAnotherHostCarriesNoCredentials() throws Exception {
+        registry.publish("left-pad", "1.0.0");
+        byte[] tgz = "redirected bytes ".repeat(100).getBytes(StandardCharsets.UTF_8);
+        // The packument promises the bytes the storage host will serve.
+        String doc = "{\"name\":\"left-pad\",\"versions\":{\"1.0.0\":{\"name\":\"left-pad\",\"version\":\"1.0.0\","
+                + "\"dist\":{\"integrity\":\"" + FakeRegistry.integrity(tgz) + "\",\"tarball\":\"" + registry.url()
+                + "left-pad/-/left-pad-1.0.0.tgz\"}}}}";
+        registry.route("left-pad", r -> new MockResponse.Builder().code(200).body(doc).build());
+        String presigned = otherHost.url() + "bucket/left-pad-1.0.0.tgz?X-Signature=abc";
+        registry.route("left-pad/-/left-pad-1.0.0.tgz", r -> new MockResponse.Builder().code(302)
+                .setHeader("Location", presigned).build());
+        otherHost.tarball("bucket/left-pad-1.0.0.tgz", tgz);
+        startGateway(CredentialProviders.defaults(), privateUpstream());
+
+        HttpResponse<byte[]> tarball = get("left-pad/-/left-pad-1.0.0.tgz");
+        assertThat(tarball.statusCode()).isEqualTo(200);
+        assertThat(tarball.body()).isEqualTo(tgz);
+        assertThat(authorization(only(registry, "left-pad-1.0.0.tgz"))).isEqualTo("Bearer " + UPSTREAM_TOKEN);
+        assertThat(authorization(only(otherHost, "left-pad-1.0.0.tgz"))).as("redirect target").isNull();
+    }
+
+    @Test
+    void anUpstreamWithoutCredentialsGetsNoAuthorizationAtAllWhateverTheClientSent() throws Exception {
+        registry.publish("left-pad", "1.0.0");
+        startGateway(CredentialProviders.defaults(),
+                new UpstreamConfig("public", registry.url(), Duration.ofSeconds(2), Duration.ofSeconds(5)));
+        assertThat(get("left-pad").statusCode()).isEqualTo(200);
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        assertThat(registry.requests).hasSize(2).allSatisfy(r -> assertThat(authorization(r)).isNull());
+    }
+
+    @Test
+    void withoutAlwaysAuthPackumentsGoAnonymouslyAndTarballsWithCredentials() throws Exception {
+        registry.publish("left-pad", "1.0.0");
+        startGateway(CredentialProviders.defaults(), privateUpstream().withAlwaysAuth(false));
+        assertThat(get("left-pad").statusCode()).isEqualTo(200);
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        assertThat(authorization(only(registry, "left-pad/-/"))).isEqualTo("Bearer " + UPSTREAM_TOKEN);
+        assertThat(registry.requests.stream().filter(r -> r.getUrl().encodedPath().equals("/left-pad")))
+                .singleElement().satisfies(r -> assertThat(authorization(r)).isNull());
+    }
+
+    @Test
+    void refusedCredentialsAre502NamingTheUpstream() throws Exception {
+        registry.route("left-pad", r -> new MockResponse.Builder().code(401).body("{\"error\":\"bad token\"}")
+                .build());
+        registry.route("right-pad", r -> new MockResponse.Builder().code(403).build());
+        startGateway(CredentialProviders.defaults(), privateUpstream());
+        for (String name : List.of("left-pad", "right-pad")) {
+            HttpResponse<byte[]> r = get(name);
+            assertThat(r.statusCode()).isEqualTo(502);
+            assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+            assertThat(text(r)).contains("upstream 'private' refused the gateway's credentials")
+                    .contains(name);
+        }
+    }
+
+    @Test
+    void aDownUpstreamIsSkippedAndShownDownInReadinessAndMetrics() throws Exception {
+        registry.route("left-pad", r -> new MockResponse.Builder().code(503).build());
+        startGateway(CredentialProviders.defaults(), privateUpstream());
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("left-pad").statusCode()).isEqualTo(502);
+        }
+        assertThat(registry.hits("left-pad")).isEqualTo(3);
+        HttpResponse<byte[]> skipped = get("left-pad");
+        assertThat(skipped.statusCode()).isEqualTo(502);
+        assertThat(text(skipped)).contains("upstream 'private'").contains("not asked again");
+        assertThat(registry.hits("left-pad")).as("not asked while cooling down").isEqualTo(3);
+        assertThat(text(get("-/ready"))).contains("\"id\":\"private\",\"state\":\"down\"",
+                "\"lastFailure\":\"5xx\"", "\"nextProbeInSeconds\":");
+        assertThat(text(get("metrics"))).contains("npm_gateway_upstream_available{upstream=\"private\"} 0.0");
+    }
+
+    @Test
+    void aTokenCommandsOutputIsTheBearerTokenUpstream() throws Exception {
+        secrets.add(COMMAND_TOKEN);
+        Path script = scripts.resolve("print-token.sh");
+        Files.writeString(script, "printf '%s\\n' '" + COMMAND_TOKEN + "'\n");
+        registry.publish("left-pad", "1.0.0");
+        startGateway(CredentialProviders.defaults(), new UpstreamConfig("vault", registry.url(),
+                Duration.ofSeconds(2), Duration.ofSeconds(5)).withAuth(new UpstreamAuth.TokenCommand(
+                        List.of("sh", script.toString()), Duration.ofMinutes(15))));
+        assertThat(get("left-pad").statusCode()).isEqualTo(200);
+        assertThat(authorization(only(registry, "left-pad"))).isEqualTo("Bearer " + COMMAND_TOKEN);
+        assertThat(text(get("metrics"))).contains(
+                "npm_gateway_upstream_token_renewal_failures_total{upstream=\"vault\"} 0.0");
+    }
+
+    @Test
+    void aCodeArtifactTokenIsObtainedSignedAndSentAsBearerWithItsExpiryInTheMetrics() throws Exception {
+        secrets.add(CODEARTIFACT_TOKEN);
+        secrets.add(AWS_SECRET);
+        try (MockWebServer controlPlane = new MockWebServer()) {
+            controlPlane.start(InetAddress.getByName("127.0.0.1"), 0);
+            controlPlane.enqueue(new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json")
+                    .body("{\"authorizationToken\":\"" + CODEARTIFACT_TOKEN + "\",\"expiration\":"
+                            + Instant.now().plus(Duration.ofHours(12)).getEpochSecond() + "}").build());
+            registry.publish("@corp/tool", "1.0.0");
+            CredentialProviders providers = CredentialProviders.defaults().withAwsCredentials(
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE00000002", AWS_SECRET)));
+            startGateway(providers, new UpstreamConfig("aws", registry.url(), Duration.ofSeconds(2),
+                    Duration.ofSeconds(5)).withAuth(new UpstreamAuth.CodeArtifact("corp", "111122223333",
+                            "eu-west-1", 43200, "http://127.0.0.1:" + controlPlane.getPort())));
+
+            assertThat(get("@corp%2ftool").statusCode()).isEqualTo(200);
+            assertThat(get("@corp/tool/-/tool-1.0.0.tgz").statusCode()).isEqualTo(200);
+            assertThat(registry.requests).hasSize(2).allSatisfy(r ->
+                    assertThat(authorization(r)).isEqualTo("Bearer " + CODEARTIFACT_TOKEN));
+            RecordedRequest tokenCall = controlPlane.takeRequest();
+            assertThat(tokenCall.getUrl().encodedPath()).isEqualTo("/v1/authorization-token");
+            assertThat(tokenCall.getUrl().queryParameter("domain")).isEqualTo("corp");
+            assertThat(authorization(tokenCall)).startsWith("AWS4-HMAC-SHA256 ");
+
+            String remaining = text(get("metrics")).lines()
+                    .filter(l -> l.startsWith("npm_gateway_upstream_token_remaining_seconds{upstream=\"aws\"}"))
+                    .findFirst().orElseThrow();
+            double seconds = Double.parseDouble(remaining.substring(remaining.lastIndexOf(' ') + 1));
+            assertThat(seconds).isPositive().isLessThanOrEqualTo(12 * 3600.0);
+        }
+    }
+
+    @Test
+    void basicCredentialsAreSentAsNpmWouldAndNeverShown() throws Exception {
+        String password = "basic-password-pat-19c0";
+        secrets.add(password);
+        secrets.add(Base64.getEncoder().encodeToString(("corp:" + password).getBytes(StandardCharsets.UTF_8)));
+        registry.publish("left-pad", "1.0.0");
+        startGateway(CredentialProviders.defaults(), new UpstreamConfig("azure", registry.url(),
+                Duration.ofSeconds(2), Duration.ofSeconds(5))
+                .withAuth(new UpstreamAuth.Basic("corp", Secret.of(password))));
+        assertThat(get("left-pad").statusCode()).isEqualTo(200);
+        assertThat(authorization(only(registry, "left-pad"))).isEqualTo("Basic "
+                + Base64.getEncoder().encodeToString(("corp:" + password).getBytes(StandardCharsets.UTF_8)));
+        assertThat(Map.of("config", privateUpstream().toString())).allSatisfy((k, v) ->
+                assertThat(v).doesNotContain(UPSTREAM_TOKEN));
+    }
+}
