@@ -260,6 +260,20 @@ class UpstreamCredentialsTest {
     }
 
     @Test
+    void aForwardedSearchCarriesTheTokenCommandsOutputAndNotTheClientsToken() throws Exception {
+        secrets.add(COMMAND_TOKEN);
+        Path script = scripts.resolve("print-token.sh");
+        Files.writeString(script, "printf '%s\\n' '" + COMMAND_TOKEN + "'\n");
+        registry.route("-/v1/search", r -> new MockResponse.Builder().code(200)
+                .setHeader("Content-Type", "application/json").body("{\"objects\":[],\"total\":0}").build());
+        startGateway(CredentialProviders.defaults(), new UpstreamConfig("vault", registry.url(),
+                Duration.ofSeconds(2), Duration.ofSeconds(5)).withAuth(new UpstreamAuth.TokenCommand(
+                        List.of("sh", script.toString()), Duration.ofMinutes(15))));
+        assertThat(get("-/v1/search?text=left").statusCode()).isEqualTo(200);
+        assertThat(authorization(only(registry, "-/v1/search"))).isEqualTo("Bearer " + COMMAND_TOKEN);
+    }
+
+    @Test
     void aCodeArtifactTokenIsObtainedSignedAndSentAsBearerWithItsExpiryInTheMetrics() throws Exception {
         secrets.add(CODEARTIFACT_TOKEN);
         secrets.add(AWS_SECRET);
