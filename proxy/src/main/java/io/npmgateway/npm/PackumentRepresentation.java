@@ -45,6 +45,23 @@ public enum PackumentRepresentation {
         if (accept == null || accept.isEmpty() || accept.length() > MAX_ACCEPT_LENGTH) {
             return FULL;
         }
+        // Clients send the same few Accept strings on every request; parsing one costs ~10x the cache lookup it
+        // precedes, so the last answer is kept (a racy read only means parsing again).
+        Negotiated last = lastNegotiated;
+        if (last != null && last.accept().equals(accept)) {
+            return last.result();
+        }
+        PackumentRepresentation result = parse(accept);
+        lastNegotiated = new Negotiated(accept, result);
+        return result;
+    }
+
+    private record Negotiated(String accept, PackumentRepresentation result) {
+    }
+
+    private static volatile Negotiated lastNegotiated;
+
+    private static PackumentRepresentation parse(String accept) {
         Weights weights = new Weights();
         int start = 0;
         while (start <= accept.length()) {
