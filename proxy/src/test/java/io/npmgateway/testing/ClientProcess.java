@@ -32,6 +32,15 @@ final class ClientProcess {
     }
 
     NpmResult run(List<String> command, Path workDir, Map<String, String> environment, Duration timeout) {
+        return run(command, workDir, environment, timeout, true);
+    }
+
+    /**
+     * @param dropCiVariables whether to remove CI markers from the environment (pnpm and Yarn change defaults on
+     *                        them; npm's runs keep them, as a developer's npm would see them)
+     */
+    NpmResult run(List<String> command, Path workDir, Map<String, String> environment, Duration timeout,
+            boolean dropCiVariables) {
         int run = runs.incrementAndGet();
         Path stdout = outputDir.resolve(run + ".stdout");
         Path stderr = outputDir.resolve(run + ".stderr");
@@ -43,8 +52,10 @@ final class ClientProcess {
         Map<String, String> env = ChildEnvironment.clean(builder.environment());
         // CI detection changes defaults (pnpm's frozen lockfile, Yarn's immutable installs): the tests say
         // what they want explicitly instead.
-        env.keySet().removeIf(name -> name.equals("CI") || name.startsWith("GITHUB_") || name.equals("BUILD_ID")
-                || name.equals("TF_BUILD") || name.equals("JENKINS_URL"));
+        if (dropCiVariables) {
+            env.keySet().removeIf(name -> name.equals("CI") || name.startsWith("GITHUB_") || name.equals("BUILD_ID")
+                    || name.equals("TF_BUILD") || name.equals("JENKINS_URL"));
+        }
         env.putAll(environment);
         Process process;
         try {
@@ -85,6 +96,7 @@ final class ClientProcess {
 
     private static String read(Path output) {
         try {
+            // Lenient decoding: a stray byte in a client's output must not hide the rest of it.
             return new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

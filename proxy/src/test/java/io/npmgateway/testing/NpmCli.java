@@ -7,13 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a real {@code npm} (the machine's, or another one such as {@code .tools/npm10}) in a sealed-off
@@ -39,9 +35,8 @@ public final class NpmCli {
     private final Path userConfig;
     private final Path globalConfig;
     private final Path cacheDir;
-    private final Path outputDir;
+    private final ClientProcess process;
     private final Map<String, String> settings = new LinkedHashMap<>();
-    private final AtomicInteger runs = new AtomicInteger();
     private volatile Duration timeout = DEFAULT_TIMEOUT;
 
     private NpmCli(Path executable, Path home) {
@@ -50,14 +45,13 @@ public final class NpmCli {
         this.userConfig = this.home.resolve("npmrc");
         this.globalConfig = this.home.resolve("global-npmrc");
         this.cacheDir = this.home.resolve("cache");
-        this.outputDir = this.home.resolve("runs");
+        this.process = new ClientProcess(this.home.resolve("runs"));
         // Quiet and deterministic by default; a test turns audit back on with audit(true).
         settings.put("update-notifier", "false");
         settings.put("fund", "false");
         settings.put("audit", "false");
         try {
             Files.createDirectories(cacheDir);
-            Files.createDirectories(outputDir);
             // Empty on purpose: the machine's global npmrc (a cafile, a mirror) must not leak in.
             Files.writeString(globalConfig, "");
         } catch (IOException e) {
@@ -129,42 +123,12 @@ public final class NpmCli {
      * timeout. Never throws for a non-zero exit; see {@link NpmResult#assertSuccess()}.
      */
     public NpmResult run(Path workDir, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(executable.toString());
-        command.addAll(List.of(args));
-        int run = runs.incrementAndGet();
-        Path stdout = outputDir.resolve(run + ".stdout");
-        Path stderr = outputDir.resolve(run + ".stderr");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(workDir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
-                // Files rather than pipes: no reader threads, and nothing blocks when npm prints a lot.
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile());
-        Map<String, String> env = ChildEnvironment.clean(builder.environment());
+        Map<String, String> env = new LinkedHashMap<>();
         env.put("HOME", home.toString());
         env.put("npm_config_userconfig", userConfig.toString());
         env.put("npm_config_globalconfig", globalConfig.toString());
         env.put("npm_config_cache", cacheDir.toString());
-        Process process;
-        try {
-            process = ChildProcesses.start(builder);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start " + command, e);
-        }
-        boolean exited;
-        try {
-            exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            ChildProcesses.stopTree(process);
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + command, e);
-        }
-        if (!exited) {
-            ChildProcesses.stopTree(process);
-        }
-        return new NpmResult(List.copyOf(command), workDir, exited ? process.exitValue() : -1, read(stdout),
-                read(stderr), !exited);
+        return process.run(ClientProcess.command(executable, args), workDir, env, timeout, false);
     }
 
     /** Runs {@code npm <args>} and fails with its whole output unless it succeeds. */
@@ -191,16 +155,5 @@ public final class NpmCli {
         }
     }
 
-    private static String read(Path output) {
-        try {
-            // Lenient decoding: a stray byte in a client's output must not hide the rest of it.
-            return new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
-    private static java.io.File nullDevice() {
-        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
-    }
 }
