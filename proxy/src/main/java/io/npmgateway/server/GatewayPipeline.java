@@ -44,11 +44,12 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         // 2. HTTP/1.1 framing, with hard limits on the request line and headers (431/414 on excess).
         p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, config.maxHeaderBytes(), 64 * 1024));
-        // 3. Connection: keep-alive / close bookkeeping.
-        p.addLast("keep-alive", new HttpServerKeepAliveHandler());
-        // 4. Bodies bounded by method (reads: none to speak of; audit: a few MB; publish: configured), 413 beyond;
-        //    then whole requests.
+        // 3. Bodies bounded by method (reads: none to speak of; audit: a few MB; publish: configured), 413 beyond.
+        //    Ahead of the keep-alive handler on purpose: that handler would close the connection as soon as the
+        //    413 is written, while the client is still sending, and the reset can destroy the answer unread.
         p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes()));
+        // 4. Connection: keep-alive / close bookkeeping; then whole requests.
+        p.addLast("keep-alive", new HttpServerKeepAliveHandler());
         p.addLast("aggregate", new HttpObjectAggregator(RequestBodyLimit.largest(config.maxPublishBytes()), true));
         // 5. Streamed bodies (tarballs) written only as fast as the client reads them.
         p.addLast("stream", new ChunkedWriteHandler());
