@@ -152,9 +152,11 @@ def pinned(core, command):
 
 
 def start_gateway(args, name, port, upstream, work):
-    data = work / f"{name}-data"
-    command = ["java", "-Xmx256m", "-jar", str(GATEWAY_JAR), "--port", str(port), "--data-dir", str(data),
-               "--upstream", upstream]
+    config = work / f"{name}.yaml"
+    config.write_text(
+        (HERE / "gateway.yaml").read_text()
+        .replace("@PORT@", str(port)).replace("@DATA@", str(work / f"{name}-data")).replace("@UPSTREAM@", upstream))
+    command = ["java", "-Xmx256m", "-jar", str(GATEWAY_JAR), "--config", str(config)]
     return Server(name, port, pinned(args.server_core, command), work).wait_ready()
 
 
@@ -303,12 +305,19 @@ def warm_part(args, work, report):
                                                      "\n    ".join(locations), work)
 
         rows = []
+        warmed = set()
         for t in all_targets:
             for connections in args.connections:
                 for name in args.servers:
                     if name not in servers:
                         continue
                     path = t.key if name == "nginx-static" else t.path
+                    if (t.key, name) not in warmed and args.warmup > 0:
+                        # JIT compilers and caches settle before anything is recorded; the same for every server.
+                        warm = argparse.Namespace(**vars(args))
+                        warm.duration = args.warmup
+                        wrk(warm, work, servers[name].base + path, t, 64)
+                        warmed.add((t.key, name))
                     log(f"wrk {name} {t.label} c={connections}")
                     result = wrk(args, work, servers[name].base + path, t, connections)
                     result.update(server=name, target=t.label, connections=connections, size=sizes[t.key])
@@ -358,7 +367,7 @@ def npm_ci_part(args, work, servers):
 def npm(args, cwd, registry, npm_args):
     cache = Path(tempfile.mkdtemp(prefix="npm-cache-", dir=cwd.parent))
     command = ["npm", *npm_args, "--registry", registry, "--cache", str(cache), "--ignore-scripts", "--no-audit",
-               "--no-fund", "--loglevel", "error", "--prefer-online"]
+               "--no-fund", "--loglevel", "error"]
     env = dict(os.environ, npm_config_update_notifier="false")
     try:
         subprocess.run(pinned(args.load_core, command), cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -561,6 +570,7 @@ def main():
     parser.add_argument("--servers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
     parser.add_argument("--connections", default="1,64,256")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per cell")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded wrk per object and server")
     parser.add_argument("--wrk-timeout", type=int, default=30, help="seconds before wrk counts a request as timed out")
     parser.add_argument("--projects", default="mid,large", help="projects under bench/compare/projects")
     parser.add_argument("--npm-ci-runs", type=int, default=3)
