@@ -131,6 +131,8 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             exchange.error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line is too long");
         } else if (cause instanceof TooLongFrameException) {
             exchange.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request is too large");
+        } else if (cause instanceof InvalidRequestException) {
+            exchange.error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage());
         } else {
             exchange.error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
         }
