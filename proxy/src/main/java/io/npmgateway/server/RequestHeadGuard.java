@@ -2,7 +2,6 @@ package io.npmgateway.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -192,7 +191,6 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String why) {
         rejected = true;
-        ctx.channel().config().setAutoRead(false);
         byte[] body = Json.errorBody(why);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
@@ -200,8 +198,8 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        // From the tail, so the response passes the codec's encoder.
-        ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        // From the tail, so the response passes the codec's encoder; what the client still sends is dropped here.
+        LingeringClose.after(ctx.channel().writeAndFlush(response));
     }
 
     @Override

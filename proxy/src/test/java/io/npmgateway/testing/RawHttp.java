@@ -51,6 +51,11 @@ public final class RawHttp implements Closeable {
 
     /** The next response, or null when the server closed the connection before one began. */
     public Response read() throws IOException {
+        return read(false);
+    }
+
+    /** The next response to a HEAD request ({@code head}: no body whatever the headers say) or to another. */
+    public Response read(boolean head) throws IOException {
         String statusLine = line();
         if (statusLine == null) {
             return null;
@@ -66,7 +71,9 @@ public final class RawHttp implements Closeable {
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         String length = headers.get("content-length");
-        if (length != null) {
+        if (head) {
+            // A HEAD response has the headers of a GET and no body.
+        } else if (length != null) {
             byte[] b = in.readNBytes(Integer.parseInt(length));
             body.write(b);
         } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
