@@ -21,6 +21,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.npmgateway.server.ServerServices;
 import io.npmgateway.npm.PackumentRewriter;
+import io.npmgateway.packument.DocumentSizeLimit;
 import io.npmgateway.packument.PackumentService;
 import io.npmgateway.server.GatewayServer;
 import io.npmgateway.storage.GatewayStore;
@@ -118,8 +119,8 @@ public final class Gateway implements AutoCloseable {
             UpstreamChain chain = new UpstreamChain(upstreams, config.routeTable());
             // The public URL is needed before the first rewrite; with port 0 it is known only after binding.
             PublicUrlHolder holder = new PublicUrlHolder(config.server().publicUrl());
-            PackumentService packuments = new PackumentService(chain, holder::rewriter, store.metadata(), config.cache(),
-                    Clock.systemUTC(), work, metrics);
+            PackumentService packuments = new PackumentService(chain, holder::rewriter, store.metadata(),
+                    fitToHeap(config.cache()), Clock.systemUTC(), work, metrics);
             TarballService tarballs = new TarballService(store.tarballs(), packuments, chain, work, metrics);
             metrics.bindMetadataCache(packuments.cache());
             metrics.bindTarballStore(store.tarballs()::totalBytes, store.tarballs()::entryCount,
@@ -145,6 +146,19 @@ public final class Gateway implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** The cache configuration with its largest document lowered to what this JVM's heap can hold. */
+    private static io.npmgateway.config.CacheConfig fitToHeap(io.npmgateway.config.CacheConfig cache) {
+        long limit = DocumentSizeLimit.effective(cache.maxPackumentBytes(), Runtime.getRuntime().maxMemory());
+        if (limit == cache.maxPackumentBytes()) {
+            return cache;
+        }
+        org.slf4j.LoggerFactory.getLogger(Gateway.class).info("largest packument accepted: {} MB (cache.metadata"
+                + ".maxDocument is {} MB, more than a fifth of the {} MB heap)", limit >> 20,
+                cache.maxPackumentBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
+        return new io.npmgateway.config.CacheConfig(cache.metadataMaxAge(), cache.metadataMaxStale(),
+                cache.metadataMaxMemory(), cache.negativeTtl(), limit);
     }
 
     /** Where the scrape and the probes are served when they have a port of their own, else null. */

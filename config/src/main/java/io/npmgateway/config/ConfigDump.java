@@ -62,6 +62,7 @@ public final class ConfigDump {
         }
         server.put("idleTimeout", ConfigValues.formatDuration(s.idleTimeout()));
         size(server, "maxHeaderSize", s.maxHeaderBytes());
+        server.put("headerTimeout", ConfigValues.formatDuration(s.headerTimeout()));
         root.put("dataDir", config.dataDir().toString());
 
         ArrayNode upstreams = root.putArray("upstreams");

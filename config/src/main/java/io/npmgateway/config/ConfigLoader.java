@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
  *   publicUrl: https://npm.example.internal/npm/   # default: the listening address
  *   idleTimeout: 60s
  *   maxHeaderSize: 16KB
+ *   headerTimeout: 20s                   # longest a client may take to send a request's head; more gets 408
  *   maxPublishSize: 10MB                  # largest npm publish body (about 1.33 x the tarball); more gets 413
  * dataDir: /var/lib/npm-gateway           # default ./data
  * upstreams:                              # in priority order
@@ -302,7 +303,7 @@ public final class ConfigLoader {
             }
             requireObject(node, "server");
             rejectUnknown(node, "server.", Set.of("bind", "port", "publicUrl", "idleTimeout", "maxHeaderSize",
-                    "maxPublishSize"));
+                    "maxPublishSize", "headerTimeout"));
             String bind = node.has("bind") ? bind(text(node.get("bind"), "server.bind"), source, "server.bind")
                     : base.bind();
             int port = node.has("port") ? port(text(node.get("port"), "server.port"), source, "server.port")
@@ -321,7 +322,9 @@ public final class ConfigLoader {
             if (maxPublish <= 0) {
                 throw ConfigException.field(source, "server.maxPublishSize", "must be more than 0 bytes");
             }
-            return new ServerConfig(bind, port, publicUrl, idle, maxHeader, maxPublish);
+            Duration headerTimeout = node.has("headerTimeout")
+                    ? positive(node.get("headerTimeout"), "server.headerTimeout") : base.headerTimeout();
+            return new ServerConfig(bind, port, publicUrl, idle, maxHeader, maxPublish, headerTimeout);
         }
 
         List<UpstreamConfig> upstreams(JsonNode node) {

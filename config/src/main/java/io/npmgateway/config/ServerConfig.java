@@ -14,19 +14,33 @@ import java.time.Duration;
  * @param maxPublishBytes the largest write body accepted ({@code npm publish} sends the tarball base64-encoded
  *                       inside its JSON, about 1.33 times the tarball); larger gets 413. Held in memory while it is
  *                       forwarded, so it also bounds the heap one publish needs.
+ * @param headerTimeout   the longest a client may take to send a request's head (request line and headers) once
+ *                        it has started; longer gets 408 and the connection closed. The idle timeout alone does not
+ *                        stop a client that dribbles a byte every few seconds (slowloris): each byte resets it.
  */
 public record ServerConfig(String bind, int port, String publicUrl, Duration idleTimeout, int maxHeaderBytes,
-        int maxPublishBytes) {
+        int maxPublishBytes, Duration headerTimeout) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 4873;
     /** Verdaccio's historical default: 10 MB of JSON, a tarball of about 7.5 MB. */
     public static final int DEFAULT_MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
+    /** Real clients send a request head in one packet; a slow network still does it in well under a second. */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(20);
 
     public ServerConfig {
         if (maxPublishBytes <= 0) {
             throw new IllegalArgumentException("maxPublishBytes must be positive");
         }
+        if (headerTimeout == null || headerTimeout.isNegative() || headerTimeout.isZero()) {
+            throw new IllegalArgumentException("headerTimeout must be positive");
+        }
+    }
+
+    /** A server with the default request head timeout. */
+    public ServerConfig(String bind, int port, String publicUrl, Duration idleTimeout, int maxHeaderBytes,
+            int maxPublishBytes) {
+        this(bind, port, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes, DEFAULT_HEADER_TIMEOUT);
     }
 
     /** A server with the default publish limit. */
@@ -39,18 +53,26 @@ public record ServerConfig(String bind, int port, String publicUrl, Duration idl
     }
 
     public ServerConfig withBind(String newBind) {
-        return new ServerConfig(newBind, port, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes);
+        return new ServerConfig(newBind, port, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes, headerTimeout);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(bind, newPort, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes);
+        return new ServerConfig(bind, newPort, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes, headerTimeout);
     }
 
     public ServerConfig withPublicUrl(String newPublicUrl) {
-        return new ServerConfig(bind, port, newPublicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes);
+        return new ServerConfig(bind, port, newPublicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes, headerTimeout);
     }
 
     public ServerConfig withMaxPublishBytes(int newMaxPublishBytes) {
-        return new ServerConfig(bind, port, publicUrl, idleTimeout, maxHeaderBytes, newMaxPublishBytes);
+        return new ServerConfig(bind, port, publicUrl, idleTimeout, maxHeaderBytes, newMaxPublishBytes, headerTimeout);
+    }
+
+    public ServerConfig withIdleTimeout(Duration newIdleTimeout) {
+        return new ServerConfig(bind, port, publicUrl, newIdleTimeout, maxHeaderBytes, maxPublishBytes, headerTimeout);
+    }
+
+    public ServerConfig withHeaderTimeout(Duration newHeaderTimeout) {
+        return new ServerConfig(bind, port, publicUrl, idleTimeout, maxHeaderBytes, maxPublishBytes, newHeaderTimeout);
     }
 }

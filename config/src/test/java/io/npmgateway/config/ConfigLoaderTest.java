@@ -197,6 +197,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void headerTimeoutBoundsHowLongARequestHeadMayTakeAndDefaultsToTwentySeconds() throws Exception {
+        assertThat(load("upstreams: [{ id: a, url: \"https://a.example/\" }]\n").server().headerTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(20));
+        GatewayConfig c = load("""
+                server: { headerTimeout: 5s, idleTimeout: 30s }
+                upstreams: [{ id: a, url: "https://a.example/" }]
+                """);
+        assertThat(c.server().headerTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(c.server().idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertRejected("server: { headerTimeout: 0s }\nupstreams: [{ id: a, url: \"https://a.example/\" }]\n")
+                .hasMessageContaining("server.headerTimeout");
+    }
+
+    @Test
     void idsDefaultToTheirPosition() throws Exception {
         GatewayConfig c = load("upstreams: [{ url: \"https://a.example\" }, { url: \"https://b.example\" }]\n");
         assertThat(c.upstreams()).extracting(UpstreamConfig::id).containsExactly("upstream1", "upstream2");

@@ -43,6 +43,7 @@ public final class Exchange {
     private volatile int status;
     private volatile long bytes;
     private volatile boolean completed;
+    private volatile boolean lingerAfterAnswer;
 
     Exchange(ChannelHandlerContext ctx, HttpRequest request, java.util.function.Consumer<Exchange> onFinished) {
         this.ctx = ctx;
@@ -287,6 +288,14 @@ public final class Exchange {
         this.bytes = sent;
     }
 
+    /**
+     * Ends the connection after the answer with a {@link LingeringClose}: for requests refused before they were read
+     * to their end, whose unread bytes would otherwise reset the connection and lose the answer.
+     */
+    void closeAfterAnswer() {
+        lingerAfterAnswer = true;
+    }
+
     public boolean isAnswered() {
         return answered.get();
     }
@@ -296,7 +305,7 @@ public final class Exchange {
     }
 
     private void setConnection(HttpResponse response) {
-        if (keepAlive) {
+        if (keepAlive && !lingerAfterAnswer) {
             if (!request.protocolVersion().isKeepAliveDefault()) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
@@ -306,7 +315,9 @@ public final class Exchange {
     }
 
     private void finish(ChannelFuture lastWrite) {
-        if (!keepAlive) {
+        if (lingerAfterAnswer) {
+            LingeringClose.after(lastWrite);
+        } else if (!keepAlive) {
             lastWrite.addListener(ChannelFutureListener.CLOSE);
         }
         lastWrite.addListener(f -> {

@@ -3,6 +3,7 @@ package io.npmgateway.server;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
@@ -40,20 +41,34 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
-        // 1. Close connections that send or receive nothing for too long (idle keep-alives, slowloris).
+        // 1. Close connections that send or receive nothing for too long (idle keep-alives).
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        // 2. HTTP/1.1 framing, with hard limits on the request line and headers (431/414 on excess).
-        p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, config.maxHeaderBytes(), 64 * 1024));
-        // 3. Bodies bounded by method (reads: none to speak of; audit: a few MB; publish: configured), 413 beyond.
+        // 2. Request heads: a deadline once one has started (slowloris: 408), and no obs-fold, bare CR/LF or control
+        //    bytes, which a proxy in front might read differently from the decoder (400, connection closed).
+        RequestHeadGuard heads = new RequestHeadGuard(config.headerTimeout().toMillis());
+        p.addLast("head-guard", heads);
+        // 3. HTTP/1.1 framing, with hard limits on the request line and headers (431/414 on excess), read strictly:
+        //    CR LF line ends only; Content-Length next to Transfer-Encoding, or given twice, is an error (400).
+        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                .setMaxHeaderSize(config.maxHeaderBytes())
+                .setMaxChunkSize(64 * 1024)
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)
+                .setAllowDuplicateContentLengths(false)));
+        //    Framing the decoder accepts but a proxy might not read the same way (a body on GET, a transfer coding
+        //    other than chunked) marks the request failed: 400 and closed by the registry handler.
+        p.addLast("framing", new RequestHeadGuard.AfterCodec(heads));
+        // 4. Bodies bounded by method (reads: none to speak of; audit: a few MB; publish: configured), 413 beyond.
         //    Ahead of the keep-alive handler on purpose: that handler would close the connection as soon as the
         //    413 is written, while the client is still sending, and the reset can destroy the answer unread.
         p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes()));
-        // 4. Connection: keep-alive / close bookkeeping; then whole requests.
+        // 5. Connection: keep-alive / close bookkeeping; then whole requests.
         p.addLast("keep-alive", new HttpServerKeepAliveHandler());
         p.addLast("aggregate", new HttpObjectAggregator(RequestBodyLimit.largest(config.maxPublishBytes()), true));
-        // 5. Streamed bodies (tarballs) written only as fast as the client reads them.
+        // 6. Streamed bodies (tarballs) written only as fast as the client reads them.
         p.addLast("stream", new ChunkedWriteHandler());
-        // 6. Route to the registry's answers; each answered request is logged and measured once.
+        // 7. Route to the registry's answers; each answered request is logged and measured once.
         p.addLast("registry", new RegistryHandler(paths, routes, observer, inFlight));
     }
 }

@@ -33,6 +33,8 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     private final InFlight inFlight;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
+    /** A request on this connection could not be decoded: nothing after it is read as a request. */
+    private boolean refusing;
 
     RegistryHandler(RequestPathParser paths, Routes routes, RequestObserver observer, InFlight inFlight) {
         this.paths = paths;
@@ -48,6 +50,10 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         FullHttpRequest request = (FullHttpRequest) msg;
+        if (refusing) {
+            request.release();
+            return;
+        }
         if (busy) {
             if (waiting.size() >= 16) {
                 request.release();
@@ -83,7 +89,7 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     private void next(ChannelHandlerContext ctx) {
         busy = false;
         FullHttpRequest queued = waiting.poll();
-        if (queued != null && ctx.channel().isActive()) {
+        if (queued != null && ctx.channel().isActive() && !refusing) {
             handle(ctx, queued);
         } else if (queued != null) {
             queued.release();
@@ -93,6 +99,9 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(Exchange exchange, FullHttpRequest request) {
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
+            refusing = true;
+            waiting.forEach(FullHttpRequest::release);
+            waiting.clear();
             rejectUndecodable(exchange, result.cause());
             return;
         }
@@ -125,17 +134,19 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void rejectUndecodable(Exchange exchange, Throwable cause) {
+        // The rest of the request is not read as HTTP any more: the connection ends after the answer.
+        exchange.closeAfterAnswer();
         if (cause instanceof TooLongHttpHeaderException) {
             exchange.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers are too large");
         } else if (cause instanceof TooLongHttpLineException) {
             exchange.error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line is too long");
         } else if (cause instanceof TooLongFrameException) {
             exchange.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request is too large");
+        } else if (cause instanceof InvalidRequestException) {
+            exchange.error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage());
         } else {
             exchange.error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
         }
-        exchange.context().channel().config().setAutoRead(false);
-        exchange.context().close();
     }
 
     @Override

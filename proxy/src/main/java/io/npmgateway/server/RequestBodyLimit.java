@@ -75,6 +75,14 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (msg instanceof HttpRequest && ((HttpRequest) msg).decoderResult().isFailure()) {
+            // Refused as malformed further on (400, connection closed): its declared length means nothing.
+            limit = Integer.MAX_VALUE;
+            received = 0;
+            discarding = false;
+            ctx.fireChannelRead(msg);
+            return;
+        }
         if (msg instanceof HttpRequest) {
             HttpRequest request = (HttpRequest) msg;
             discarding = false;

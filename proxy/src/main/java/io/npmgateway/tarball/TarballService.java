@@ -104,7 +104,7 @@ public final class TarballService {
                         "the upstream that served " + request.name() + " is no longer configured"));
         URI url = tarballUri(upstream, located.dist());
         String subject = request.name() + "@" + located.dist().version();
-        ExpectedIntegrity expected = ExpectedIntegrity.of(located.dist().integrity(), located.dist().shasum());
+        ExpectedIntegrity expected = expectedIntegrity(upstream, located.dist(), subject);
         TarballDownload[] created = new TarballDownload[1];
         TarballDownload download = downloads.computeIfAbsent(key, k -> {
             if (store.find(k).isPresent()) {
@@ -132,6 +132,19 @@ public final class TarballService {
             metrics.coalesced(FetchKind.TARBALL);
         }
         return new TarballSource.Downloading(download);
+    }
+
+    /**
+     * What the bytes must hash to. A malformed {@code dist.integrity} or {@code shasum} is the upstream's fault (502),
+     * and nothing is fetched: treating it as "no check" would let a tampered tarball in.
+     */
+    private static ExpectedIntegrity expectedIntegrity(Upstream upstream, VersionDist dist, String subject) {
+        try {
+            return ExpectedIntegrity.of(dist.integrity(), dist.shasum());
+        } catch (IllegalArgumentException e) {
+            throw new UpstreamException(upstream.id(), UpstreamFailure.INVALID,
+                    "the packument of " + subject + " has a malformed dist.integrity or dist.shasum");
+        }
     }
 
     private static URI tarballUri(Upstream upstream, VersionDist dist) {

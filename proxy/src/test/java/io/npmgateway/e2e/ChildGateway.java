@@ -33,11 +33,14 @@ final class ChildGateway implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts a gateway on {@code dataDir} in front of {@code upstream} and returns once it answers {@code /-/ping}. */
-    static ChildGateway start(Path dataDir, String upstream, Path log) {
+    /**
+     * Starts a gateway on {@code dataDir} in front of {@code upstream}, with any further command-line arguments (such
+     * as {@code --config FILE}), and returns once it answers {@code /-/ping}.
+     */
+    static ChildGateway start(Path dataDir, String upstream, Path log, String... moreArgs) {
         for (int attempt = 1; ; attempt++) {
             int port = GatewayProcess.freePort();
-            List<String> command = List.of(
+            List<String> command = new java.util.ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m",
                     "-cp", System.getProperty("java.class.path"),
@@ -45,7 +48,8 @@ final class ChildGateway implements AutoCloseable {
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
                     "--data-dir", dataDir.toString(),
-                    "--upstream", upstream);
+                    "--upstream", upstream));
+            command.addAll(List.of(moreArgs));
             Process process;
             try {
                 appendToLog(log, "--- starting: " + String.join(" ", command.subList(3, command.size())) + "\n");
@@ -76,6 +80,11 @@ final class ChildGateway implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** The gateway JVM's process id (its open descriptors are under {@code /proc/<pid>/fd}). */
+    long pid() {
+        return process.pid();
     }
 
     /** SIGKILL (what {@link Process#destroyForcibly()} sends on Linux) and wait until it is gone; the exit code. */

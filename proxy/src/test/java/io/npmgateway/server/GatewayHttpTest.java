@@ -55,8 +55,13 @@ abstract class GatewayHttpTest {
     }
 
     void startGateway(String publicUrl, Duration readTimeout, OperationsConfig operations) {
+        startGatewayWith(new ServerConfig("127.0.0.1", 0, publicUrl, Duration.ofSeconds(30), 16 * 1024), readTimeout,
+                operations);
+    }
+
+    void startGatewayWith(ServerConfig server, Duration readTimeout, OperationsConfig operations) {
         GatewayConfig config = new GatewayConfig(
-                new ServerConfig("127.0.0.1", 0, publicUrl, Duration.ofSeconds(30), 16 * 1024),
+                server,
                 dataDir,
                 List.of(new UpstreamConfig("fake", upstream.url(), Duration.ofSeconds(2), readTimeout)),
                 CacheConfig.defaults(),
