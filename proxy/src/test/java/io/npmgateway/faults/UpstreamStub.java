@@ -25,6 +25,7 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     private final MockWebServer server = new MockWebServer();
     private final Map<String, Function<RecordedRequest, MockResponse>> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private volatile Function<RecordedRequest, MockResponse> everything;
 
     public UpstreamStub() throws Exception {
         server.setDispatcher(this);
@@ -68,6 +69,16 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
         routes.put("/" + path, answer);
     }
 
+    /** Answers every request with what {@code fault} builds, whatever its path, until {@link #heal()}. */
+    public void failEverything(Function<RecordedRequest, MockResponse> fault) {
+        everything = fault;
+    }
+
+    /** Back to the answers set per path. */
+    public void heal() {
+        everything = null;
+    }
+
     /** How many requests for {@code path} the stub has received. */
     public int hits(String path) {
         AtomicInteger n = hits.get("/" + path);
@@ -78,6 +89,10 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     public MockResponse dispatch(RecordedRequest request) {
         String path = request.getUrl().encodedPath();
         hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+        Function<RecordedRequest, MockResponse> fault = everything;
+        if (fault != null) {
+            return fault.apply(request);
+        }
         Function<RecordedRequest, MockResponse> answer = routes.get(path);
         if (answer == null) {
             return new MockResponse.Builder().code(404).body("{\"error\":\"Not found\"}").build();
