@@ -123,9 +123,17 @@ class GatewayCrashLoopTest {
                     }
                     verified++;
                 }
+                List<Long> storeOpenMillis = new ArrayList<>();
+                java.util.regex.Matcher opened = java.util.regex.Pattern.compile("store opened in \\S+ in (\\d+) ms")
+                        .matcher(gateway.output());
+                while (opened.find()) {
+                    storeOpenMillis.add(Long.parseLong(opened.group(1)));
+                }
+                assertThat(storeOpenMillis).as("one store open per start").hasSize(kills + 1);
                 LOG.info("crash loop figures: kills={} requests={} completed={} cut={} verifiedAfterLastRestart={}"
-                        + " storedAtLastRestart={} startToReadyMillis={}", kills, stats.started.get(),
-                        stats.completed.get(), stats.cut.get(), verified, storedBeforeFinalCheck, startMillis);
+                        + " storedAtLastRestart={} storeOpenMillis={} startToReadyMillis={}", kills,
+                        stats.started.get(), stats.completed.get(), stats.cut.get(), verified, storedBeforeFinalCheck,
+                        storeOpenMillis, startMillis);
                 assertThat(stats.completed.get()).as("downloads completed under load").isGreaterThan(kills);
             } catch (Throwable t) {
                 t.addSuppressed(new AssertionError("gateway output (" + log + "):\n"
