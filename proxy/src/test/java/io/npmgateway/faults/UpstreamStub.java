@@ -26,6 +26,7 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     private final Map<String, Function<RecordedRequest, MockResponse>> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private volatile Function<RecordedRequest, MockResponse> everything;
+    private final java.util.List<RecordedRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public UpstreamStub() throws Exception {
         server.setDispatcher(this);
@@ -79,6 +80,11 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
         everything = null;
     }
 
+    /** Every request the stub has received, headers and all. */
+    public java.util.List<RecordedRequest> requests() {
+        return java.util.List.copyOf(requests);
+    }
+
     /** How many requests for {@code path} the stub has received. */
     public int hits(String path) {
         AtomicInteger n = hits.get("/" + path);
@@ -89,6 +95,7 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     public MockResponse dispatch(RecordedRequest request) {
         String path = request.getUrl().encodedPath();
         hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+        requests.add(request);
         Function<RecordedRequest, MockResponse> fault = everything;
         if (fault != null) {
             return fault.apply(request);
