@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * Sustained install load on a real gateway process with {@code -Xmx256m}: {@code npm ci} in a loop (each with an
  * empty npm cache) and wrk requesting packuments (abbreviated, gzip) and tarballs, for
  * {@code -Dnpmgateway.soak.minutes} (10 in the {@code long} profile; this class runs only there). Every 10 s the
- * heap after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}) and the RSS are sampled; the table goes to
+ * heap after a full GC ({@code jcmd GC.run}) and the RSS are sampled; the table goes to
  * {@code bench/results/soak-<date>.md}. Passes with zero install and HTTP errors and a heap that is flat after
- * warm-up: the last minute's maximum is at most the first post-warm-up minute's maximum plus a margin.
+ * warm-up: the last minute's maximum is at most the first post-warm-up minute's maximum plus a margin. The heap
+ * figure is the live set after a full GC, read from the gateway's own {@code jvm_gc_live_data_size_bytes}.
  */
 class InstallLoadSoakTest {
     private static final Logger LOG = LoggerFactory.getLogger(InstallLoadSoakTest.class);
@@ -46,6 +47,10 @@ class InstallLoadSoakTest {
 
     @TempDir
     Path tempDir;
+
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).proxy(java.net.http.HttpClient.Builder.NO_PROXY)
+            .build();
 
     /** One sample: seconds since the load started, heap used after a full GC, resident set size. */
     record Sample(long second, long heapAfterGc, long rss) {
@@ -108,7 +113,7 @@ class InstallLoadSoakTest {
                 while (System.nanoTime() < end) {
                     long now = System.nanoTime();
                     if (now >= nextSample) {
-                        samples.add(sample(gateway.pid(), TimeUnit.NANOSECONDS.toSeconds(now - start)));
+                        samples.add(sample(gateway, TimeUnit.NANOSECONDS.toSeconds(now - start)));
                         nextSample += SAMPLE_EVERY.toNanos();
                     }
                     assertThat(gateway.isAlive()).as("the gateway process is alive").isTrue();
@@ -123,7 +128,7 @@ class InstallLoadSoakTest {
                 npmLoop.get(5, TimeUnit.MINUTES);
                 wrkLoop.get(2, TimeUnit.MINUTES);
                 load.shutdown();
-                samples.add(sample(gateway.pid(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)));
+                samples.add(sample(gateway, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)));
 
                 long wrkRequests = wrkRuns.stream().mapToLong(WrkRun::requests).sum();
                 long wrkSocketErrors = wrkRuns.stream().mapToLong(WrkRun::socketErrors).sum();
@@ -216,19 +221,25 @@ class InstallLoadSoakTest {
         return Long.parseLong(m.group(1));
     }
 
-    /** Full GC, then the heap in use (what survives: the live set) and the RSS from /proc. */
-    private static Sample sample(long pid, long second) throws Exception {
-        run("jcmd", Long.toString(pid), "GC.run");
-        String heap = run("jcmd", Long.toString(pid), "GC.heap_info");
-        Matcher used = Pattern.compile("total (\\d+)K, used (\\d+)K").matcher(heap);
-        assertThat(used.find()).as("heap figures in:\n%s", heap).isTrue();
+    /**
+     * A full GC ({@code jcmd GC.run}), then what survived it as the gateway's own metrics report it
+     * ({@code jvm_gc_live_data_size_bytes}: the old generation right after that collection, i.e. the live set, not
+     * the heap in use a moment later under load), and the RSS from /proc.
+     */
+    private Sample sample(ChildGateway gateway, long second) throws Exception {
+        run("jcmd", Long.toString(gateway.pid()), "GC.run");
+        String scrape = http.send(java.net.http.HttpRequest.newBuilder(gateway.url().resolve("metrics"))
+                .timeout(Duration.ofSeconds(20)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Matcher live = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes(?:\\{[^}]*\\})? ([0-9.E+]+)$")
+                .matcher(scrape);
+        assertThat(live.find()).as("jvm_gc_live_data_size_bytes in the scrape").isTrue();
         long rss = 0;
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(gateway.pid()), "status"))) {
             if (line.startsWith("VmRSS:")) {
                 rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         }
-        return new Sample(second, Long.parseLong(used.group(2)) * 1024, rss);
+        return new Sample(second, (long) Double.parseDouble(live.group(1)), rss);
     }
 
     private static String run(String... command) throws Exception {
@@ -251,8 +262,8 @@ class InstallLoadSoakTest {
         md.append("Made by `InstallLoadSoakTest` (`mvn -B verify -Plong`, module proxy) on ").append(LocalDate.now())
                 .append(": `npm ci` of the BASIC fixture project in a loop, each with an empty npm cache, and wrk")
                 .append(" (1 thread, 8 connections, 30 s segments) on abbreviated gzip packuments and tarballs, with")
-                .append(" a warm cache in front of a Verdaccio. Heap = used after `jcmd GC.run` (full GC), sampled")
-                .append(" every 10 s.\n\n");
+                .append(" a warm cache in front of a Verdaccio. Heap = the live set after `jcmd GC.run` (a full")
+                .append(" GC), as the gateway's `jvm_gc_live_data_size_bytes` reports it, sampled every 10 s.\n\n");
         md.append("| result | value |\n|---|---|\n");
         md.append("| npm ci runs ok / failed | ").append(installs).append(" / ").append(installFailures).append(" |\n");
         md.append("| wrk requests | ").append(wrkRequests).append(String.format(Locale.ROOT, " (%.0f req/s mean) |%n",
