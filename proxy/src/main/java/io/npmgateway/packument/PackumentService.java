@@ -13,6 +13,7 @@ import io.npmgateway.npm.PackumentMerger;
 import io.npmgateway.npm.PackumentRewriter;
 import io.npmgateway.npm.RewrittenPackument;
 import io.npmgateway.storage.MetadataStore;
+import io.npmgateway.storage.StoreException;
 import io.npmgateway.storage.StoredDocument;
 import io.npmgateway.upstream.Upstream;
 import io.npmgateway.upstream.UpstreamChain;
@@ -34,6 +35,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The metadata cache, in two tiers: rewritten documents in memory (Caffeine, bounded by bytes) over the upstream
@@ -55,6 +58,7 @@ import java.util.stream.Collectors;
  * purge of a package is one prefix deletion.
  */
 public final class PackumentService {
+    private static final Logger LOG = LoggerFactory.getLogger(PackumentService.class);
     /** A forced refresh for a missing version or tag is not repeated within this window. */
     static final long MISSING_VERSION_REFRESH_INTERVAL_MILLIS = 10_000;
     /** Separates the package name from the upstream id in disk keys; never part of either. */
@@ -245,7 +249,7 @@ public final class PackumentService {
         long now = clock.millis();
         if (fetch instanceof PackumentFetch.NotFound) {
             documents.invalidate(name);
-            deleteFromDisk(name);
+            onDisk(name, "forget", () -> deleteFromDisk(name));
             notFound.put(name, Boolean.TRUE);
             return CompletableFuture.completedFuture(new PackumentLookup.NotFound());
         }
@@ -259,7 +263,8 @@ public final class PackumentService {
                 CachedPackument.Origin o = previous.origins().get(i).revalidated(a.response().etag(),
                         a.response().lastModified());
                 revalidated.add(o);
-                disk.markRevalidated(diskKey(name, o.upstreamId()), o.etag(), o.lastModified(), now);
+                onDisk(name, "revalidate", () -> disk.markRevalidated(diskKey(name, o.upstreamId()), o.etag(),
+                        o.lastModified(), now));
             }
             CachedPackument renewed = previous.renewed(now, revalidated);
             documents.put(name, renewed);
@@ -280,10 +285,22 @@ public final class PackumentService {
             CachedPackument encoded = CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, now);
             documents.put(name, encoded);
             notFound.invalidate(name);
-            store(name, inputs, now);
+            onDisk(name, "store", () -> store(name, inputs, now));
             return (PackumentLookup) new PackumentLookup.Found(encoded,
                     previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED);
         }, rewriteExecutor);
+    }
+
+    /**
+     * Runs a disk write whose failure must not fail the request: the document is already in memory and is served
+     * from there; a full or failing disk only means it is fetched again after a restart.
+     */
+    private static void onDisk(PackageName name, String what, Runnable write) {
+        try {
+            write.run();
+        } catch (StoreException e) {
+            LOG.warn("could not {} the packument of {} on disk (served from memory): {}", what, name, e.getMessage());
+        }
     }
 
     /** Writes what changed to disk and forgets the documents of upstreams that no longer serve the package. */

@@ -2,6 +2,8 @@ package io.npmgateway.server;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.npmgateway.npm.InvalidRequestException;
+import io.npmgateway.storage.StoreFullException;
+import io.npmgateway.tarball.TarballNotStoredException;
 import io.npmgateway.upstream.UpstreamException;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -9,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns whatever went wrong while answering into the one JSON error the client gets: its fault (400), the
- * upstream's (502, or 504 for a timeout, naming the upstream and the package), or ours (500, logged with the
- * stack trace here and never sent to the client).
+ * upstream's (502, or 504 for a timeout, naming the upstream and the package), our full disk (507), or ours (500,
+ * logged with the stack trace here and never sent to the client).
  */
 final class Failures {
     private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
@@ -26,6 +28,16 @@ final class Failures {
             UpstreamException u = (UpstreamException) cause;
             exchange.error(u.isTimeout() ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
                     u.getMessage() + " (while fetching " + subject + ")");
+        } else if (cause instanceof TarballNotStoredException) {
+            TarballNotStoredException t = (TarballNotStoredException) cause;
+            // Logged without the stack: the operator needs the reason (a full or failing disk), not our frames.
+            LOG.warn("{}: {}", t.getMessage(), t.getCause() == null ? "" : t.getCause().getMessage());
+            exchange.error(t.diskFull() ? HttpResponseStatus.INSUFFICIENT_STORAGE
+                    : HttpResponseStatus.SERVICE_UNAVAILABLE, t.getMessage());
+        } else if (cause instanceof StoreFullException) {
+            LOG.warn("while serving {}: {}", subject, cause.getMessage());
+            exchange.error(HttpResponseStatus.INSUFFICIENT_STORAGE,
+                    "the gateway could not store " + subject + ": no space left on its disk");
         } else {
             LOG.error("internal error while serving {}", subject, cause);
             exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,

@@ -134,8 +134,14 @@ public final class TarballDownload {
      * Ends the download as failed (inside a write task). The service forgets it before anyone hears of the failure,
      * so a client that gets the error and asks again starts a new download instead of joining this dead one.
      */
-    private void failNow(UpstreamException error) {
-        writer.abort();
+    private void failNow(RuntimeException error) {
+        try {
+            writer.abort();
+        } catch (RuntimeException e) {
+            // Deleting the partial chunks is itself a write and fails on a full disk; the pending-download
+            // journal still names them, so the next open deletes them. The clients must hear of the failure.
+            error.addSuppressed(e);
+        }
         onFinished.run();
         readable.completeExceptionally(error);
         committed.completeExceptionally(error);
@@ -176,8 +182,7 @@ public final class TarballDownload {
                     writer.append(copy, 0, copy.length);
                 } catch (RuntimeException e) {
                     control.cancel();
-                    failNow(new UpstreamException(upstream.id(), UpstreamFailure.TRUNCATED,
-                            "the gateway could not store the tarball: " + e.getMessage()));
+                    failNow(new TarballNotStoredException(subject, e));
                     return;
                 }
                 int written = writer.chunksWritten();
@@ -203,8 +208,7 @@ public final class TarballDownload {
                 try {
                     result = writer.commit(expected);
                 } catch (RuntimeException e) {
-                    failNow(new UpstreamException(upstream.id(), UpstreamFailure.TRUNCATED,
-                            "the gateway could not store the tarball: " + e.getMessage()));
+                    failNow(new TarballNotStoredException(subject, e));
                     return;
                 }
                 if (result instanceof CommitResult.Committed) {

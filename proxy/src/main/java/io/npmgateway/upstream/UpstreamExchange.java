@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One upstream GET across its redirects and retries. Added to a pooled connection's pipeline for the length of
  * one response, it reads only when its mode asks (documents: always; streams: when the consumer asks), enforces
- * the read timeout as "no bytes for this long after we asked for some", follows redirects with headers chosen
+ * the read timeout as "not even {@value #MIN_PROGRESS_BYTES} bytes for this long after we asked for some" (so an
+ * upstream dripping a byte a second cannot hold a request, and every client coalesced on it, for hours), follows
+ * redirects with headers chosen
  * for each target, and retries once on a pooled connection that turned out to be closed.
  *
  * <p>All state is touched on the connection's event loop only. The exchange is added to one connection at a time,
@@ -41,6 +43,8 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<Boolean> USED = AttributeKey.valueOf("npmgateway.upstream.used");
     private static final String USER_AGENT = "npm-gateway/0.1";
     private static final int MAX_STALE_RETRIES = 2;
+    /** Body bytes that count as progress and restart the read timeout; fewer within it is a stalled upstream. */
+    static final int MIN_PROGRESS_BYTES = 1024;
 
     private final UpstreamCall call;
     private final Mode mode;
@@ -61,6 +65,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private long declaredLength;
     private long receivedLength;
     private ScheduledFuture<?> readTimer;
+    private long bytesSinceArmed;
 
     UpstreamExchange(UpstreamCall call, URI uri, Mode mode, NettyUpstreamTransport transport) {
         this.call = call;
@@ -137,6 +142,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         if (readTimer == null) {
+            bytesSinceArmed = 0;
             readTimer = channel.eventLoop().schedule(this::onReadTimeout, call.readTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
         }
@@ -145,9 +151,23 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
 
     private void onReadTimeout() {
         readTimer = null;
-        failRun(new UpstreamException(call.upstreamId(), UpstreamFailure.TIMEOUT,
-                "no data for " + (call.readTimeout().toMillis() < 10_000 ? call.readTimeout().toMillis() + " ms"
-                        : call.readTimeout().toSeconds() + " s")));
+        String window = call.readTimeout().toMillis() < 10_000 ? call.readTimeout().toMillis() + " ms"
+                : call.readTimeout().toSeconds() + " s";
+        failRun(new UpstreamException(call.upstreamId(), UpstreamFailure.TIMEOUT, bytesSinceArmed == 0
+                ? "no data for " + window
+                : "only " + bytesSinceArmed + " bytes in " + window + " (a stalled upstream)"));
+    }
+
+    /** Restarts the read timeout on a head, the end, or enough body bytes; a trickle leaves it running. */
+    private void progress(Object msg) {
+        if (msg instanceof HttpResponse || msg instanceof LastHttpContent || !(msg instanceof HttpContent)) {
+            cancelReadTimer();
+            return;
+        }
+        bytesSinceArmed += ((HttpContent) msg).content().readableBytes();
+        if (bytesSinceArmed >= MIN_PROGRESS_BYTES) {
+            cancelReadTimer();
+        }
     }
 
     private void cancelReadTimer() {
@@ -177,7 +197,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             if (runDone) {
                 return;
             }
-            cancelReadTimer();
+            progress(msg);
             if (msg instanceof HttpResponse) {
                 onHead((HttpResponse) msg);
             }

@@ -38,6 +38,13 @@ final class ChildGateway implements AutoCloseable {
      * as {@code --config FILE}), and returns once it answers {@code /-/ping}.
      */
     static ChildGateway start(Path dataDir, String upstream, Path log, String... moreArgs) {
+        List<String> options = new java.util.ArrayList<>(List.of("--upstream", upstream));
+        options.addAll(List.of(moreArgs));
+        return start(dataDir, options, log);
+    }
+
+    /** As {@link #start(Path, String, Path, String...)}, with other options than one upstream (e.g. {@code --config}). */
+    static ChildGateway start(Path dataDir, List<String> options, Path log) {
         for (int attempt = 1; ; attempt++) {
             int port = GatewayProcess.freePort();
             List<String> command = new java.util.ArrayList<>(List.of(
@@ -47,12 +54,12 @@ final class ChildGateway implements AutoCloseable {
                     "io.npmgateway.Main",
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
-                    "--data-dir", dataDir.toString(),
-                    "--upstream", upstream));
-            command.addAll(List.of(moreArgs));
+                    "--data-dir", dataDir.toString()));
+            command.addAll(options);
             Process process;
             try {
-                appendToLog(log, "--- starting: " + String.join(" ", command.subList(3, command.size())) + "\n");
+                // Without the class path: it is the test's, and pages long.
+                appendToLog(log, "--- starting: " + String.join(" ", command.subList(4, command.size())) + "\n");
                 process = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -72,6 +79,11 @@ final class ChildGateway implements AutoCloseable {
             throw new IllegalStateException("the gateway did not answer on port " + port + " within " + START_TIMEOUT
                     + " (exit code " + process.exitValue() + ")\n" + child.output());
         }
+    }
+
+    /** The gateway JVM's process id, for jcmd and /proc. */
+    long pid() {
+        return process.pid();
     }
 
     URI url() {

@@ -55,9 +55,14 @@ abstract class GatewayAgainstStub {
     }
 
     void startGateway(CacheConfig cache) {
+        startGateway(cache, dataDir);
+    }
+
+    /** A gateway whose store lives in {@code storeDir} (e.g. on a filesystem the test makes). */
+    void startGateway(CacheConfig cache, Path storeDir) {
         GatewayConfig config = new GatewayConfig(
                 new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(30), 16 * 1024),
-                dataDir,
+                storeDir,
                 List.of(new UpstreamConfig("stub", upstream.url(), Duration.ofSeconds(2), READ_TIMEOUT)),
                 cache,
                 StorageConfig.defaults());

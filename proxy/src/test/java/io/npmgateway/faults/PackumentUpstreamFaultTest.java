@@ -66,6 +66,21 @@ class PackumentUpstreamFaultTest extends GatewayAgainstStub {
         assertThat(error(r)).contains("'stub'").contains("timed out").contains("left-pad");
     }
 
+    @Test
+    void upstreamDrippingBytesFasterThanTheReadTimeoutStillTimesOut() throws Exception {
+        // A byte every 250 ms: never silent for the 1 s read timeout, and 8 KB would take over half an hour.
+        upstream.route("left-pad", r -> new MockResponse.Builder().code(200)
+                .setHeader("Content-Type", "application/json").body(new okio.Buffer().write(new byte[8192]))
+                .throttleBody(1, 250, java.util.concurrent.TimeUnit.MILLISECONDS).build());
+        startGateway(CacheConfig.defaults());
+
+        HttpResponse<byte[]> r = get("left-pad");
+
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(error(r)).contains("'stub'").contains("timed out").contains("stalled upstream")
+                .contains("left-pad");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "<html>this is a captive portal, not a registry</html>",

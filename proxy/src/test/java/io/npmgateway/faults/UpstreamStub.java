@@ -25,6 +25,8 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     private final MockWebServer server = new MockWebServer();
     private final Map<String, Function<RecordedRequest, MockResponse>> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private volatile Function<RecordedRequest, MockResponse> everything;
+    private final java.util.List<RecordedRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public UpstreamStub() throws Exception {
         server.setDispatcher(this);
@@ -68,6 +70,21 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
         routes.put("/" + path, answer);
     }
 
+    /** Answers every request with what {@code fault} builds, whatever its path, until {@link #heal()}. */
+    public void failEverything(Function<RecordedRequest, MockResponse> fault) {
+        everything = fault;
+    }
+
+    /** Back to the answers set per path. */
+    public void heal() {
+        everything = null;
+    }
+
+    /** Every request the stub has received, headers and all. */
+    public java.util.List<RecordedRequest> requests() {
+        return java.util.List.copyOf(requests);
+    }
+
     /** How many requests for {@code path} the stub has received. */
     public int hits(String path) {
         AtomicInteger n = hits.get("/" + path);
@@ -78,6 +95,11 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     public MockResponse dispatch(RecordedRequest request) {
         String path = request.getUrl().encodedPath();
         hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+        requests.add(request);
+        Function<RecordedRequest, MockResponse> fault = everything;
+        if (fault != null) {
+            return fault.apply(request);
+        }
         Function<RecordedRequest, MockResponse> answer = routes.get(path);
         if (answer == null) {
             return new MockResponse.Builder().code(404).body("{\"error\":\"Not found\"}").build();

@@ -11,6 +11,7 @@ import io.npmgateway.config.StorageConfig;
 import io.npmgateway.config.UpstreamAuth;
 import io.npmgateway.config.UpstreamConfig;
 import io.npmgateway.testing.LogCapture;
+import io.npmgateway.testing.SecretLeaks;
 import io.npmgateway.upstream.credentials.CredentialProviders;
 import java.net.InetAddress;
 import java.net.URI;
@@ -59,7 +60,11 @@ class UpstreamCredentialsTest {
     private FakeRegistry otherHost;
     private Gateway gateway;
     private LogCapture logs;
-    private final List<String> secrets = new ArrayList<>(List.of(UPSTREAM_TOKEN, CLIENT_TOKEN));
+    private final SecretLeaks leaks = SecretLeaks.of(UPSTREAM_TOKEN, CLIENT_TOKEN);
+    private final SecretLeaks clientToken = SecretLeaks.of(CLIENT_TOKEN);
+    private GatewayConfig config;
+    /** Set by the one test that lists the other host among the upstream's credential hosts. */
+    private boolean otherHostIsACredentialHost;
     private final List<String> errorBodies = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .proxy(HttpClient.Builder.NO_PROXY).connectTimeout(Duration.ofSeconds(5)).build();
@@ -77,11 +82,13 @@ class UpstreamCredentialsTest {
             if (gateway != null) {
                 String scrape = text(get("metrics"));
                 assertThat(scrape).contains("npm_gateway_upstream_available");
-                for (String secret : secrets) {
-                    assertThat(scrape).as("metrics scrape").doesNotContain(secret);
-                    assertThat(errorBodies).as("error bodies").noneMatch(body -> body.contains(secret));
-                    logs.assertNeverContains(secret);
-                }
+                leaks.assertNotInMetrics(scrape);
+                leaks.assertNotInAny("error bodies", errorBodies);
+                leaks.assertNotInLogs(logs);
+                leaks.assertNotInConfigDumps(config);
+                // The upstream gets its own credentials, never the client's; any other host gets none at all.
+                clientToken.assertNotSentTo("the upstream", registry.requests);
+                (otherHostIsACredentialHost ? clientToken : leaks).assertNotSentTo("another host", otherHost.requests);
             }
         } finally {
             if (gateway != null) {
@@ -94,7 +101,7 @@ class UpstreamCredentialsTest {
     }
 
     private void startGateway(CredentialProviders providers, UpstreamConfig... upstreams) {
-        GatewayConfig config = new GatewayConfig(
+        config = new GatewayConfig(
                 new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(30), 16 * 1024), dataDir,
                 List.of(upstreams), CacheConfig.defaults(), StorageConfig.defaults());
         gateway = Gateway.start(config, providers);
@@ -163,6 +170,7 @@ class UpstreamCredentialsTest {
     void hostsListedForTheUpstreamGetItsCredentials() throws Exception {
         byte[] tgz = publishWithTarballAt(otherHost.url(), "files/left-pad-1.0.0.tgz");
         otherHost.tarball("files/left-pad-1.0.0.tgz", tgz);
+        otherHostIsACredentialHost = true;
         startGateway(CredentialProviders.defaults(), privateUpstream()
                 .withExtraCredentialHosts(List.of("127.0.0.1:" + otherHost.server.getPort())));
         assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
@@ -246,7 +254,7 @@ class UpstreamCredentialsTest {
 
     @Test
     void aTokenCommandsOutputIsTheBearerTokenUpstream() throws Exception {
-        secrets.add(COMMAND_TOKEN);
+        leaks.add(COMMAND_TOKEN);
         Path script = scripts.resolve("print-token.sh");
         Files.writeString(script, "printf '%s\\n' '" + COMMAND_TOKEN + "'\n");
         registry.publish("left-pad", "1.0.0");
@@ -261,7 +269,7 @@ class UpstreamCredentialsTest {
 
     @Test
     void aForwardedSearchCarriesTheTokenCommandsOutputAndNotTheClientsToken() throws Exception {
-        secrets.add(COMMAND_TOKEN);
+        leaks.add(COMMAND_TOKEN);
         Path script = scripts.resolve("print-token.sh");
         Files.writeString(script, "printf '%s\\n' '" + COMMAND_TOKEN + "'\n");
         registry.route("-/v1/search", r -> new MockResponse.Builder().code(200)
@@ -275,8 +283,8 @@ class UpstreamCredentialsTest {
 
     @Test
     void aCodeArtifactTokenIsObtainedSignedAndSentAsBearerWithItsExpiryInTheMetrics() throws Exception {
-        secrets.add(CODEARTIFACT_TOKEN);
-        secrets.add(AWS_SECRET);
+        leaks.add(CODEARTIFACT_TOKEN);
+        leaks.add(AWS_SECRET);
         try (MockWebServer controlPlane = new MockWebServer()) {
             controlPlane.start(InetAddress.getByName("127.0.0.1"), 0);
             controlPlane.enqueue(new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json")
@@ -309,8 +317,7 @@ class UpstreamCredentialsTest {
     @Test
     void basicCredentialsAreSentAsNpmWouldAndNeverShown() throws Exception {
         String password = "basic-password-pat-19c0";
-        secrets.add(password);
-        secrets.add(Base64.getEncoder().encodeToString(("corp:" + password).getBytes(StandardCharsets.UTF_8)));
+        leaks.addBasic("corp", password);
         registry.publish("left-pad", "1.0.0");
         startGateway(CredentialProviders.defaults(), new UpstreamConfig("azure", registry.url(),
                 Duration.ofSeconds(2), Duration.ofSeconds(5))

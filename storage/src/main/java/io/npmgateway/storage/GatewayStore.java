@@ -75,6 +75,7 @@ public final class GatewayStore implements AutoCloseable {
     public static GatewayStore open(StoreOptions options, Clock clock) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(clock, "clock");
+        long started = System.nanoTime();
         Rocks rocks = Rocks.open(options.dataDir());
         Maintenance maintenance = null;
         try {
@@ -83,7 +84,9 @@ public final class GatewayStore implements AutoCloseable {
             TarballStore tarballs = new TarballStore(rocks, options, clock, maintenance);
             MetadataStore metadata = new MetadataStore(rocks);
             TarballRecovery.Report report = tarballs.recoveryReport();
-            log.info("store opened in {}: {} tarballs, {} bytes{}{}", options.dataDir(), report.tarballs(),
+            // The time matters after a crash: it includes replaying the log and the recovery sweep.
+            log.info("store opened in {} in {} ms: {} tarballs, {} bytes{}{}", options.dataDir(),
+                    java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), report.tarballs(),
                     report.bytes(), options.bounded() ? " of a " + options.maxTarballBytes() + " byte budget" : "",
                     report.orphanDownloads() > 0 || report.unreadableManifests() > 0
                             ? "; recovery removed " + report.orphanDownloads() + " interrupted downloads and "

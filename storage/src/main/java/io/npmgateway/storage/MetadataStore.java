@@ -37,12 +37,12 @@ public final class MetadataStore {
         Lock open = rocks.enter();
         ReadOptions snapshot = rocks.snapshotReadOptions();
         try {
-            byte[] header = rocks.get(rocks.metadataHeaders, snapshot, rawKey);
+            byte[] header = rocks.get(Rocks.Family.METADATA_HEADERS, snapshot, rawKey);
             if (header == null) {
                 return Optional.empty();
             }
             DocumentHeaderCodec.Header decoded = DocumentHeaderCodec.decode(key, header);
-            byte[] body = rocks.get(rocks.metadataBodies, snapshot, rawKey);
+            byte[] body = rocks.get(Rocks.Family.METADATA_BODIES, snapshot, rawKey);
             // A header without its body is left by a prefix delete racing a revalidation: treat it as absent, and the
             // next put overwrites it.
             if (body == null || body.length != decoded.bodyLength()) {
@@ -64,8 +64,8 @@ public final class MetadataStore {
         byte[] header = DocumentHeaderCodec.encode(doc);
         try {
             rocks.write(batch -> {
-                batch.put(rocks.metadataHeaders, rawKey, header);
-                batch.put(rocks.metadataBodies, rawKey, doc.body());
+                batch.put(rocks.metadataHeaders(), rawKey, header);
+                batch.put(rocks.metadataBodies(), rawKey, doc.body());
             });
         } finally {
             lock.unlock();
@@ -82,14 +82,14 @@ public final class MetadataStore {
         ReentrantLock lock = stripe(key);
         lock.lock();
         try {
-            byte[] header = rocks.get(rocks.metadataHeaders, rawKey);
+            byte[] header = rocks.get(Rocks.Family.METADATA_HEADERS, rawKey);
             if (header == null) {
                 return false;
             }
             DocumentHeaderCodec.Header old = DocumentHeaderCodec.decode(key, header);
             DocumentHeaderCodec.Header updated = new DocumentHeaderCodec.Header(fetchedAtMillis, old.bodyLength(),
                     old.upstreamId(), etag, lastModified);
-            rocks.put(rocks.metadataHeaders, rawKey, DocumentHeaderCodec.encode(updated));
+            rocks.put(Rocks.Family.METADATA_HEADERS, rawKey, DocumentHeaderCodec.encode(updated));
             return true;
         } finally {
             lock.unlock();
@@ -102,8 +102,8 @@ public final class MetadataStore {
         lock.lock();
         try {
             rocks.write(batch -> {
-                batch.delete(rocks.metadataHeaders, rawKey);
-                batch.delete(rocks.metadataBodies, rawKey);
+                batch.delete(rocks.metadataHeaders(), rawKey);
+                batch.delete(rocks.metadataBodies(), rawKey);
             });
         } finally {
             lock.unlock();
@@ -121,8 +121,8 @@ public final class MetadataStore {
         byte[] end = Arrays.copyOf(start, start.length + 1);
         end[start.length] = (byte) 0xFF;
         rocks.write(batch -> {
-            batch.deleteRange(rocks.metadataHeaders, start, end);
-            batch.deleteRange(rocks.metadataBodies, start, end);
+            batch.deleteRange(rocks.metadataHeaders(), start, end);
+            batch.deleteRange(rocks.metadataBodies(), start, end);
         });
     }
 

@@ -20,38 +20,41 @@ import org.rocksdb.WriteOptions;
  * threads may still be streaming chunks while the gateway shuts down.
  */
 final class Rocks implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Rocks.class);
+
+    /** How often a store that met a full disk tries to reopen, once there is space again. */
+    private static final long REOPEN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    /** Free space a reopen needs: replaying the log flushes the memtables it held into new files. */
+    private static final long REOPEN_MIN_FREE_BYTES = 4L * 1024 * 1024;
 
     private final Path dir;
     private final RocksConfig config;
-    private final RocksDB db;
-    private final List<ColumnFamilyHandle> handles;
     private final WriteOptions writeOptions;
     private final ReadOptions readOptions;
     private final ReadOptions chunkReadOptions;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
+    // Swapped only under the exclusive lock (a reopen after a full disk); read under the shared one.
+    private volatile Handles open;
+    // Set when a write met a full disk: RocksDB then refuses every later write, even once space is back, until
+    // the database is reopened (the Java API has no DB::Resume).
+    private volatile boolean reopenWanted;
+    private volatile long lastReopenAttempt;
 
-    final ColumnFamilyHandle formatFamily;
-    final ColumnFamilyHandle metadataHeaders;
-    final ColumnFamilyHandle metadataBodies;
-    final ColumnFamilyHandle manifests;
-    final ColumnFamilyHandle access;
-    final ColumnFamilyHandle pending;
-    final ColumnFamilyHandle chunks;
+    /** The database and its column families; replaced whole when the store is reopened. */
+    private record Handles(RocksDB db, List<ColumnFamilyHandle> families) {
+        ColumnFamilyHandle get(Family family) {
+            return families.get(family.ordinal());
+        }
+    }
 
-    private Rocks(Path dir, RocksConfig config, RocksDB db, List<ColumnFamilyHandle> handles) {
+    /** The column families, in the order of {@link RocksConfig#descriptors()}. */
+    enum Family { FORMAT, METADATA_HEADERS, METADATA_BODIES, MANIFESTS, ACCESS, PENDING, CHUNKS }
+
+    private Rocks(Path dir, RocksConfig config, Handles open) {
         this.dir = dir;
         this.config = config;
-        this.db = db;
-        this.handles = handles;
-        // Order matches RocksConfig.descriptors().
-        this.formatFamily = handles.get(0);
-        this.metadataHeaders = handles.get(1);
-        this.metadataBodies = handles.get(2);
-        this.manifests = handles.get(3);
-        this.access = handles.get(4);
-        this.pending = handles.get(5);
-        this.chunks = handles.get(6);
+        this.open = open;
         // No fsync per write: losing the last moments of a cache to a power cut is fine, and the WAL's point-in-time
         // recovery still keeps what survives consistent. The WAL itself is on (disableWAL stays false).
         this.writeOptions = new WriteOptions();
@@ -60,17 +63,54 @@ final class Rocks implements AutoCloseable {
         this.chunkReadOptions = new ReadOptions().setFillCache(false);
     }
 
+    /** A column family's handle; only for callers holding {@link #enter()} (a reopen replaces the handles). */
+    ColumnFamilyHandle family(Family family) {
+        return open.get(family);
+    }
+
+    ColumnFamilyHandle formatFamily() {
+        return family(Family.FORMAT);
+    }
+
+    ColumnFamilyHandle metadataHeaders() {
+        return family(Family.METADATA_HEADERS);
+    }
+
+    ColumnFamilyHandle metadataBodies() {
+        return family(Family.METADATA_BODIES);
+    }
+
+    ColumnFamilyHandle manifests() {
+        return family(Family.MANIFESTS);
+    }
+
+    ColumnFamilyHandle access() {
+        return family(Family.ACCESS);
+    }
+
+    ColumnFamilyHandle pending() {
+        return family(Family.PENDING);
+    }
+
+    ColumnFamilyHandle chunks() {
+        return family(Family.CHUNKS);
+    }
+
     static Rocks open(Path dir) {
         DataDirectory.prepare(dir);
         RocksConfig config = new RocksConfig();
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
-            RocksDB db = RocksDB.open(config.dbOptions(), dir.toString(), config.descriptors(), handles);
-            return new Rocks(dir, config, db, handles);
+            return new Rocks(dir, config, openHandles(dir, config));
         } catch (RocksDBException e) {
             config.close();
             throw DataDirectory.openFailed(dir, e);
         }
+    }
+
+    private static Handles openHandles(Path dir, RocksConfig config) throws RocksDBException {
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        RocksDB db = RocksDB.open(config.dbOptions(), dir.toString(), config.descriptors(), handles);
+        return new Handles(db, List.copyOf(handles));
     }
 
     Path dir() {
@@ -85,7 +125,68 @@ final class Rocks implements AutoCloseable {
             lock.unlock();
             throw new StoreException("the store in " + dir + " is closed");
         }
+        if (open == null) {
+            lock.unlock();
+            throw new StoreFullException("the store in " + dir + " is waiting for disk space to reopen", null);
+        }
         return lock;
+    }
+
+    /**
+     * Before a write: if an earlier write met a full disk and there is space again, reopen the database (at most
+     * once a second), so the running gateway stores again without a restart. Not from a thread that already holds
+     * the store open: the exclusive lock cannot be had from there.
+     */
+    private void reopenIfSpaceReturned() {
+        if (!reopenWanted || lifecycle.getReadHoldCount() > 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastReopenAttempt < REOPEN_INTERVAL_NANOS) {
+            return;
+        }
+        lastReopenAttempt = now;
+        try {
+            if (java.nio.file.Files.getFileStore(dir).getUsableSpace() < REOPEN_MIN_FREE_BYTES) {
+                return;
+            }
+        } catch (java.io.IOException e) {
+            return;
+        }
+        Lock exclusive = lifecycle.writeLock();
+        exclusive.lock();
+        try {
+            if (closed || !reopenWanted) {
+                return;
+            }
+            Handles old = open;
+            if (old != null) {
+                open = null;
+                closeHandles(old);
+            }
+            try {
+                open = openHandles(dir, config);
+                reopenWanted = false;
+                LOG.info("store in {} reopened: writes work again", dir);
+            } catch (RocksDBException e) {
+                // Still too little space for the log replay: stay closed and try again on a later write.
+                LOG.warn("store in {} could not reopen yet: {}", dir, e.getMessage());
+            }
+        } finally {
+            exclusive.unlock();
+        }
+    }
+
+    private void closeHandles(Handles handles) {
+        for (ColumnFamilyHandle handle : handles.families()) {
+            handle.close();
+        }
+        try {
+            handles.db().closeE();
+        } catch (RocksDBException e) {
+            // A database that met a full disk reports its failed log on close; the log is replayed at reopen.
+            LOG.debug("closing the store in {}: {}", dir, e.getMessage());
+        }
     }
 
     /** Fails fast when the store is closed, for calls that touch no handle yet. */
@@ -93,53 +194,57 @@ final class Rocks implements AutoCloseable {
         enter().unlock();
     }
 
-    byte[] get(ColumnFamilyHandle family, byte[] key) {
+    byte[] get(Family family, byte[] key) {
         return get(family, readOptions, key);
     }
 
-    byte[] get(ColumnFamilyHandle family, ReadOptions options, byte[] key) {
-        Lock open = enter();
+    byte[] get(Family family, ReadOptions options, byte[] key) {
+        Lock lock = enter();
         try {
-            return db.get(family, options, key);
+            return open.db().get(open.get(family), options, key);
         } catch (RocksDBException e) {
             throw failure("read", e);
         } finally {
-            open.unlock();
+            lock.unlock();
         }
     }
 
     /** Reads a chunk into a heap array region; returns its full length or {@link RocksDB#NOT_FOUND}. */
     int getChunk(byte[] key, byte[] dst, int offset, int length) {
-        Lock open = enter();
+        Lock lock = enter();
         try {
-            return db.get(chunks, chunkReadOptions, key, 0, key.length, dst, offset, length);
+            Handles h = open;
+            return h.db().get(h.get(Family.CHUNKS), chunkReadOptions, key, 0, key.length, dst, offset, length);
         } catch (RocksDBException e) {
             throw failure("read", e);
         } finally {
-            open.unlock();
+            lock.unlock();
         }
     }
 
     /** Reads a chunk into a direct buffer at its position; returns its full length or {@link RocksDB#NOT_FOUND}. */
     int getChunk(ByteBuffer directKey, ByteBuffer directDst) {
-        Lock open = enter();
+        Lock lock = enter();
         try {
-            return db.get(chunks, chunkReadOptions, directKey, directDst);
+            Handles h = open;
+            return h.db().get(h.get(Family.CHUNKS), chunkReadOptions, directKey, directDst);
         } catch (RocksDBException e) {
             throw failure("read", e);
         } finally {
-            open.unlock();
+            lock.unlock();
         }
     }
 
-    void put(ColumnFamilyHandle family, byte[] key, byte[] value) {
-        Lock open = enter();
+    void put(Family family, byte[] key, byte[] value) {
+        reopenIfSpaceReturned();
+        Lock lock = enter();
         try {
-            db.put(family, writeOptions, key, value);
+            Handles h = open;
+            h.db().put(h.get(family), writeOptions, key, value);
         } catch (RocksDBException e) {
             throw failure("write", e);
         } finally {
-            open.unlock();
+            lock.unlock();
         }
     }
 
@@ -151,48 +256,65 @@ final class Rocks implements AutoCloseable {
 
     /** Builds and writes one atomic batch; writes nothing when {@code work} adds nothing. */
     void write(BatchWork work) {
-        Lock open = enter();
+        reopenIfSpaceReturned();
+        Lock lock = enter();
         try (WriteBatch batch = new WriteBatch()) {
             work.fill(batch);
             if (batch.count() > 0) {
-                db.write(writeOptions, batch);
+                open.db().write(writeOptions, batch);
             }
         } catch (RocksDBException e) {
             throw failure("write", e);
         } finally {
-            open.unlock();
+            lock.unlock();
         }
     }
 
     /** Writes a batch the caller built while holding {@link #enter()}. */
     void write(WriteBatch batch) {
-        Lock open = enter();
+        Lock lock = enter();
         try {
-            db.write(writeOptions, batch);
+            open.db().write(writeOptions, batch);
         } catch (RocksDBException e) {
             throw failure("write", e);
         } finally {
-            open.unlock();
+            lock.unlock();
         }
     }
 
     /** For scans; the caller holds {@link #enter()} until it closes the iterator. */
-    RocksIterator iterator(ColumnFamilyHandle family) {
-        return db.newIterator(family, readOptions);
+    RocksIterator iterator(Family family) {
+        return open.db().newIterator(open.get(family), readOptions);
     }
 
     /** For reads that must agree with each other (a document's header and body); the caller releases it. */
     ReadOptions snapshotReadOptions() {
-        return new ReadOptions().setSnapshot(db.getSnapshot());
+        return new ReadOptions().setSnapshot(open.db().getSnapshot());
     }
 
     void releaseSnapshot(ReadOptions options) {
-        db.releaseSnapshot(options.snapshot());
+        open.db().releaseSnapshot(options.snapshot());
         options.close();
     }
 
     StoreException failure(String operation, RocksDBException e) {
+        if (isNoSpace(e)) {
+            reopenWanted = true;
+            return new StoreFullException("no space left on the disk of data directory " + dir, e);
+        }
         return new StoreException("disk " + operation + " failed in data directory " + dir + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * ENOSPC, as RocksDB reports it: a NoSpace status on the failing write, or the message of the OS error when it
+     * surfaces through a write that met an earlier failed one (RocksDB then reports the first error's text).
+     */
+    private static boolean isNoSpace(RocksDBException e) {
+        if (e.getStatus() != null && e.getStatus().getSubCode() == org.rocksdb.Status.SubCode.NoSpace) {
+            return true;
+        }
+        String message = e.getMessage();
+        return message != null && message.contains("No space left on device");
     }
 
     @Override
@@ -204,14 +326,22 @@ final class Rocks implements AutoCloseable {
                 return;
             }
             closed = true;
-            // Handles before the database, the database before the options it was opened with.
-            for (ColumnFamilyHandle handle : handles) {
-                handle.close();
-            }
+            Handles h = open;
+            open = null;
             try {
-                db.closeE();
+                if (h != null) {
+                    // Handles before the database, the database before the options it was opened with.
+                    for (ColumnFamilyHandle handle : h.families()) {
+                        handle.close();
+                    }
+                    h.db().closeE();
+                }
             } catch (RocksDBException e) {
-                throw failure("close", e);
+                if (!reopenWanted) {
+                    throw failure("close", e);
+                }
+                // After a full disk RocksDB reports its failed log on close; the next open replays what it holds.
+                LOG.warn("closing the store in {} after a full disk: {}", dir, e.getMessage());
             } finally {
                 writeOptions.close();
                 readOptions.close();

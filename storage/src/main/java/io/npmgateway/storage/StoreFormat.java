@@ -15,9 +15,9 @@ final class StoreFormat {
     }
 
     static void checkOrStamp(Rocks rocks) {
-        byte[] stored = rocks.get(rocks.formatFamily, KEY);
+        byte[] stored = rocks.get(Rocks.Family.FORMAT, KEY);
         if (stored == null) {
-            rocks.put(rocks.formatFamily, KEY, new byte[] {CURRENT});
+            rocks.put(Rocks.Family.FORMAT, KEY, new byte[] {CURRENT});
             return;
         }
         if (stored.length != 1 || stored[0] != CURRENT) {

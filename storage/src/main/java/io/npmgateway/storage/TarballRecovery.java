@@ -58,7 +58,7 @@ final class TarballRecovery {
 
     private static int loadManifests(Rocks rocks, TarballIndex index, Set<Long> committedIds, WriteBatch cleanup) {
         int unreadable = 0;
-        try (RocksIterator it = rocks.iterator(rocks.manifests)) {
+        try (RocksIterator it = rocks.iterator(Rocks.Family.MANIFESTS)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 String key = new String(it.key(), StandardCharsets.UTF_8);
                 try {
@@ -68,7 +68,7 @@ final class TarballRecovery {
                 } catch (StoreException e) {
                     // Cannot tell which chunks it names, so it cannot be served; drop it and let it be fetched again.
                     log.warn("dropping unreadable tarball manifest: {}", e.getMessage());
-                    cleanup.delete(rocks.manifests, it.key());
+                    cleanup.delete(rocks.manifests(), it.key());
                     unreadable++;
                 }
             }
@@ -80,11 +80,11 @@ final class TarballRecovery {
     }
 
     private static void loadAccessTimes(Rocks rocks, TarballIndex index, WriteBatch cleanup) {
-        try (RocksIterator it = rocks.iterator(rocks.access)) {
+        try (RocksIterator it = rocks.iterator(Rocks.Family.ACCESS)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 TarballIndex.Entry entry = index.get(new String(it.key(), StandardCharsets.UTF_8));
                 if (entry == null) {
-                    cleanup.delete(rocks.access, it.key());
+                    cleanup.delete(rocks.access(), it.key());
                 } else {
                     // Loaded times are already on disk, so they do not mark the entry dirty.
                     entry.restoreAccess(ManifestCodec.decodeAccess(it.value()));
@@ -98,16 +98,16 @@ final class TarballRecovery {
 
     private static int sweepPendingDownloads(Rocks rocks, Set<Long> committedIds, WriteBatch cleanup) {
         int orphans = 0;
-        try (RocksIterator it = rocks.iterator(rocks.pending)) {
+        try (RocksIterator it = rocks.iterator(Rocks.Family.PENDING)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 long downloadId = ChunkKeys.pendingId(it.key());
-                cleanup.delete(rocks.pending, it.key());
+                cleanup.delete(rocks.pending(), it.key());
                 // Commit deletes the journal entry in its own batch, so a committed id here would be a bug; keep
                 // the chunks a manifest references rather than break a stored tarball.
                 if (!committedIds.contains(downloadId)) {
                     log.debug("deleting chunks of unfinished download of {}", new String(it.value(),
                             StandardCharsets.UTF_8));
-                    cleanup.deleteRange(rocks.chunks, ChunkKeys.rangeStart(downloadId), ChunkKeys.rangeEnd(downloadId));
+                    cleanup.deleteRange(rocks.chunks(), ChunkKeys.rangeStart(downloadId), ChunkKeys.rangeEnd(downloadId));
                     orphans++;
                 }
             }

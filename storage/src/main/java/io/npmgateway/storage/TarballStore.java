@@ -70,7 +70,7 @@ public final class TarballStore {
             entry.touch(clock.millis());
             return Optional.of(hot);
         }
-        byte[] value = rocks.get(rocks.manifests, utf8(key));
+        byte[] value = rocks.get(Rocks.Family.MANIFESTS, utf8(key));
         if (value == null) {
             // Evicted or purged between the two lookups.
             return Optional.empty();
@@ -194,7 +194,7 @@ public final class TarballStore {
         mutations.lock();
         try {
             // Under the lock, so an access time is never written for a tarball being evicted at the same moment.
-            rocks.write(batch -> index.drainDirtyAccesses((key, millis) -> put(batch, rocks.access, utf8(key),
+            rocks.write(batch -> index.drainDirtyAccesses((key, millis) -> put(batch, rocks.access(), utf8(key),
                     ManifestCodec.encodeAccess(millis))));
         } finally {
             mutations.unlock();
@@ -213,9 +213,9 @@ public final class TarballStore {
     void writeChunk(String key, long downloadId, int chunkIndex, byte[] chunk, boolean journal) {
         rocks.write(batch -> {
             if (journal) {
-                batch.put(rocks.pending, ChunkKeys.pending(downloadId), utf8(key));
+                batch.put(rocks.pending(), ChunkKeys.pending(downloadId), utf8(key));
             }
-            batch.put(rocks.chunks, ChunkKeys.chunk(downloadId, chunkIndex), chunk);
+            batch.put(rocks.chunks(), ChunkKeys.chunk(downloadId, chunkIndex), chunk);
         });
     }
 
@@ -230,7 +230,7 @@ public final class TarballStore {
         mutations.lock();
         try {
             TarballIndex.Entry existing = index.get(key);
-            byte[] existingManifest = existing == null ? null : rocks.get(rocks.manifests, rawKey);
+            byte[] existingManifest = existing == null ? null : rocks.get(Rocks.Family.MANIFESTS, rawKey);
             if (existingManifest != null) {
                 rocks.write(batch -> deleteDownload(batch, downloadId, chunksOnDisk, journaled));
                 return ManifestCodec.decode(key, existingManifest, existing.lastAccess());
@@ -239,12 +239,12 @@ public final class TarballStore {
             byte[] manifest = ManifestCodec.encode(downloadId, size, chunkCount, chunkSize, digests, now, origin);
             rocks.write(batch -> {
                 if (lastChunk != null) {
-                    batch.put(rocks.chunks, ChunkKeys.chunk(downloadId, chunkCount - 1), lastChunk);
+                    batch.put(rocks.chunks(), ChunkKeys.chunk(downloadId, chunkCount - 1), lastChunk);
                 }
-                batch.put(rocks.manifests, rawKey, manifest);
-                batch.delete(rocks.access, rawKey);
+                batch.put(rocks.manifests(), rawKey, manifest);
+                batch.delete(rocks.access(), rawKey);
                 if (journaled) {
-                    batch.delete(rocks.pending, ChunkKeys.pending(downloadId));
+                    batch.delete(rocks.pending(), ChunkKeys.pending(downloadId));
                 }
             });
             hotManifests.invalidate(key);
@@ -272,15 +272,15 @@ public final class TarballStore {
     private boolean remove(String key) {
         hotManifests.invalidate(key);
         byte[] rawKey = utf8(key);
-        byte[] value = rocks.get(rocks.manifests, rawKey);
+        byte[] value = rocks.get(Rocks.Family.MANIFESTS, rawKey);
         if (value == null) {
             index.remove(key);
             return false;
         }
         TarballManifest manifest = ManifestCodec.decode(key, value, 0);
         rocks.write(batch -> {
-            batch.delete(rocks.manifests, rawKey);
-            batch.delete(rocks.access, rawKey);
+            batch.delete(rocks.manifests(), rawKey);
+            batch.delete(rocks.access(), rawKey);
             deleteDownload(batch, manifest.downloadId(), manifest.chunkCount(), false);
         });
         index.remove(key);
@@ -292,10 +292,10 @@ public final class TarballStore {
     private void deleteDownload(WriteBatch batch, long downloadId, int chunkCount, boolean journaled)
             throws RocksDBException {
         for (int i = 0; i < chunkCount; i++) {
-            batch.delete(rocks.chunks, ChunkKeys.chunk(downloadId, i));
+            batch.delete(rocks.chunks(), ChunkKeys.chunk(downloadId, i));
         }
         if (journaled) {
-            batch.delete(rocks.pending, ChunkKeys.pending(downloadId));
+            batch.delete(rocks.pending(), ChunkKeys.pending(downloadId));
         }
     }
 

@@ -46,14 +46,14 @@ final class StoreFixtures {
     }
 
     static long countChunks(GatewayStore store) {
-        return countKeys(store, store.rocks().chunks);
+        return countKeys(store, Rocks.Family.CHUNKS);
     }
 
     static long countPending(GatewayStore store) {
-        return countKeys(store, store.rocks().pending);
+        return countKeys(store, Rocks.Family.PENDING);
     }
 
-    static long countKeys(GatewayStore store, ColumnFamilyHandle family) {
+    static long countKeys(GatewayStore store, Rocks.Family family) {
         Rocks rocks = store.rocks();
         Lock open = rocks.enter();
         try (RocksIterator it = rocks.iterator(family)) {

@@ -67,9 +67,9 @@ class TarballRecoveryTest {
         try (GatewayStore store = open()) {
             // What the log holds after a crash between two chunk writes: the journal entry and the first chunks.
             Rocks rocks = store.rocks();
-            rocks.put(rocks.pending, ChunkKeys.pending(downloadId), "x/-/x-1.0.0.tgz".getBytes(StandardCharsets.UTF_8));
+            rocks.put(Rocks.Family.PENDING, ChunkKeys.pending(downloadId), "x/-/x-1.0.0.tgz".getBytes(StandardCharsets.UTF_8));
             for (int i = 0; i < 4; i++) {
-                rocks.put(rocks.chunks, ChunkKeys.chunk(downloadId, i), randomBytes(CHUNK, i));
+                rocks.put(Rocks.Family.CHUNKS, ChunkKeys.chunk(downloadId, i), randomBytes(CHUNK, i));
             }
             // A neighbouring download id, to show the sweep deletes exactly one download's range.
             store(store, "y/-/y-1.0.0.tgz", randomBytes(CHUNK + 1, 34), CHUNK);

@@ -6,6 +6,7 @@ import io.npmgateway.config.Secret;
 import io.npmgateway.config.UpstreamAuth;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import io.npmgateway.testing.SecretLeaks;
 import org.junit.jupiter.api.Test;
 
 class FixedCredentialsTest {
@@ -25,8 +26,14 @@ class FixedCredentialsTest {
 
     @Test
     void theirStringFormShowsNoSecret() {
-        FixedCredentials bearer = FixedCredentials.of(new UpstreamAuth.Bearer(Secret.of("tok-123")));
-        assertThat(bearer.toString()).doesNotContain("tok-123").contains("***");
+        FixedCredentials bearer = FixedCredentials.of(new UpstreamAuth.Bearer(Secret.of("tok-123456")));
+        assertThat(bearer.toString()).contains("***");
+        SecretLeaks.of("tok-123456").assertNotIn("a bearer credential's string form", bearer.toString());
+        FixedCredentials basic = FixedCredentials.of(new UpstreamAuth.Basic("myorg", Secret.of("p@ss:word")));
+        SecretLeaks.of().addBasic("myorg", "p@ss:word").assertNotIn("a basic credential's string form",
+                basic.toString());
+        FixedCredentials legacy = FixedCredentials.of(new UpstreamAuth.LegacyAuth(Secret.of("dXNlcjpwYXNz")));
+        SecretLeaks.of("dXNlcjpwYXNz").assertNotIn("an _auth credential's string form", legacy.toString());
         assertThat(bearer.secondsUntilExpiry()).isNaN();
         assertThat(bearer.renewalFailures()).isZero();
     }

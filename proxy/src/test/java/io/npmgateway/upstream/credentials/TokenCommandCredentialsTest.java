@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.npmgateway.config.UpstreamAuth;
 import io.npmgateway.testing.LogCapture;
+import io.npmgateway.testing.SecretLeaks;
 import io.npmgateway.testing.ManualClock;
 import io.npmgateway.testing.ManualScheduler;
 import java.nio.file.Files;
@@ -62,8 +63,9 @@ class TokenCommandCredentialsTest {
             assertThat(credentials.authorization()).hasValue("Bearer " + SECOND);
             assertThat(credentials.renewalFailures()).isZero();
 
-            logs.assertNeverContains(FIRST);
-            logs.assertNeverContains(SECOND);
+            SecretLeaks leaks = SecretLeaks.of(FIRST, SECOND);
+            leaks.assertNotInLogs(logs);
+            leaks.assertNotIn("the credentials' string form", credentials.toString());
         }
     }
 
@@ -89,8 +91,9 @@ class TokenCommandCredentialsTest {
             assertThat(credentials.authorization()).hasValue("Bearer " + SECOND);
             assertThat(credentials.renewalFailures()).isEqualTo(1);
             // The output of the failed run (which printed the second token) reached no log line either.
-            logs.assertNeverContains(FIRST);
-            logs.assertNeverContains(SECOND);
+            SecretLeaks leaks = SecretLeaks.of(FIRST, SECOND);
+            leaks.assertNotInLogs(logs);
+            leaks.assertNotIn("the credentials' string form", credentials.toString());
         }
     }
 
