@@ -81,7 +81,7 @@ final class ChildGateway implements AutoCloseable {
         }
     }
 
-    /** The gateway JVM's process id, for jcmd and /proc. */
+    /** The gateway JVM's process id, for jcmd and /proc (its open descriptors are under {@code /proc/<pid>/fd}). */
     long pid() {
         return process.pid();
     }
@@ -92,11 +92,6 @@ final class ChildGateway implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
-    }
-
-    /** The gateway JVM's process id (its open descriptors are under {@code /proc/<pid>/fd}). */
-    long pid() {
-        return process.pid();
     }
 
     /** SIGKILL (what {@link Process#destroyForcibly()} sends on Linux) and wait until it is gone; the exit code. */
