@@ -37,7 +37,8 @@ final class RequestObserver {
 
     private String line(Exchange ex, int status, long nanos) {
         String method = ex.request().method().name();
-        String path = LogText.printable(ex.request().uri());
+        String path = LogText.printable(ex.hasSecretInTarget() ? TOKEN_PATH + io.npmgateway.config.Secret.MASK
+                : redacted(ex.request().uri()));
         double millis = nanos / (double) TimeUnit.MILLISECONDS.toNanos(1);
         String upstream = ex.upstreamId() == null ? "-" : ex.upstreamId();
         String client = client(ex.context().channel().remoteAddress());
@@ -50,6 +51,15 @@ final class RequestObserver {
         return client + " " + method + " " + path + " " + status + " " + ex.bytes() + "B "
                 + String.format(java.util.Locale.ROOT, "%.1f", millis) + "ms cache=" + ex.outcome().label()
                 + " upstream=" + upstream + (ex.completed() ? "" : " incomplete");
+    }
+
+    /** Marks where a logout puts the token in the path ({@code DELETE /-/user/token/<token>}). */
+    private static final String TOKEN_PATH = "/-/user/token/";
+
+    /** The request target with the token of a logout replaced by {@code ***}: it is a credential. */
+    static String redacted(String uri) {
+        int at = uri.indexOf(TOKEN_PATH);
+        return at < 0 ? uri : uri.substring(0, at + TOKEN_PATH.length()) + io.npmgateway.config.Secret.MASK;
     }
 
     private static String client(SocketAddress address) {
