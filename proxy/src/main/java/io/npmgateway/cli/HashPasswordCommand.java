@@ -33,7 +33,25 @@ final class HashPasswordCommand implements Callable<Integer> {
     private final PrintStream err;
 
     HashPasswordCommand() {
-        this(System.console(), System.in, System.out, System.err);
+        this(terminal(), System.in, System.out, System.err);
+    }
+
+    /**
+     * The console when standard input and output are a terminal, else null. From JDK 22 on, {@code System.console()}
+     * exists even when input is piped; {@code Console.isTerminal()} (JDK 22+, called reflectively since the build
+     * targets 17) tells the cases apart.
+     */
+    private static Console terminal() {
+        Console console = System.console();
+        if (console == null) {
+            return null;
+        }
+        try {
+            Object terminal = Console.class.getMethod("isTerminal").invoke(console);
+            return Boolean.TRUE.equals(terminal) ? console : null;
+        } catch (ReflectiveOperationException e) {
+            return console; // JDK 17-21: a console exists only for a terminal
+        }
     }
 
     HashPasswordCommand(Console console, java.io.InputStream in, PrintStream out, PrintStream err) {
