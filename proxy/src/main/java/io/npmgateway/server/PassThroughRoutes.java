@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  *       the write target, with its credentials. Whole documents sent back have gateway tarball URLs mapped back to
  *       the upstream's; {@code ?write=true} answers get them rewritten like any read. After a successful write the
  *       package's cached documents are dropped, so the next install sees the change at once.
+ *   <li><b>account requests about packages</b>: npm owner add/rm's user look-up
+ *       ({@code GET /-/user/org.couchdb.user:<name>}), npm access and npm stars to the write target; the signing keys
+ *       ({@code GET /-/npm/v1/keys}) to the first upstream. Login itself is answered by {@link AccountRoutes}.
  * </ul>
  *
  * Only the headers a request needs (content type, {@code npm-otp}) go upstream, never the client's

@@ -294,6 +294,30 @@ class LoginThroughGatewayTest {
         return codes;
     }
 
+    /**
+     * npm access and npm stars go to Verdaccio (the write target) with the gateway's credentials and answer as they do
+     * straight from Verdaccio (which implements some of them: what it refuses, it refuses either way).
+     */
+    @Test
+    void accessAndStarsAnswerAsVerdaccioDoesDirectly() throws Exception {
+        NpmCli npm = npm(null, "account-commands").authToken(registry, CI_TOKEN);
+        NpmCli direct = NpmCli.machine(tempDir.resolve("npm-account-direct")).registry(verdaccio.url())
+                .authToken(verdaccio.url(), publisherToken);
+        Path cwd = dir("account-commands");
+        for (String[] command : List.of(new String[] {"access", "list", "collaborators", "fixture-util"},
+                new String[] {"access", "get", "status", "fixture-util"},
+                new String[] {"stars", "fixture-publisher"})) {
+            long before = Files.readAllLines(verdaccio.logFile()).size();
+            NpmResult viaGateway = npm.run(cwd, command);
+            awaitVerdaccioLog(before, command[0].equals("stars") ? "/-/_view/starredByUser" : "fixture-util/");
+            NpmResult straight = direct.run(cwd, command);
+            String both = viaGateway.describe() + "\n" + straight.describe();
+            assertThat(viaGateway.exitCode()).as(both).isEqualTo(straight.exitCode());
+            assertThat(errorCodes(viaGateway)).as(both).isEqualTo(errorCodes(straight));
+            assertThat(viaGateway.stdout()).as(both).isEqualTo(straight.stdout());
+        }
+    }
+
     @Test
     void npmTokenIsDeclinedWithAnExplanation() throws Exception {
         NpmCli npm = npm(null, "token-ls").authToken(registry, CI_TOKEN);
