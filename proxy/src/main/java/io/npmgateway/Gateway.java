@@ -33,6 +33,8 @@ import io.npmgateway.upstream.UpstreamChain;
 import io.npmgateway.upstream.UpstreamHealth;
 import io.npmgateway.upstream.credentials.CredentialProvider;
 import io.npmgateway.upstream.credentials.CredentialProviders;
+import io.npmgateway.auth.ClientAuthenticator;
+import io.npmgateway.auth.LoginService;
 import io.npmgateway.server.ClientAccess;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -61,11 +63,14 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final java.time.Duration shutdownGrace;
     private final List<CredentialProvider> credentials;
+    private final LoginService login;
     private boolean closed;
 
     private Gateway(GatewayStore store, EventLoopGroup bossGroup, EventLoopGroup workerGroup,
             NettyUpstreamTransport transport, ExecutorService workPool, GatewayServer server, String publicUrl,
-            GatewayMetrics metrics, java.time.Duration shutdownGrace, List<CredentialProvider> credentials) {
+            GatewayMetrics metrics, java.time.Duration shutdownGrace, List<CredentialProvider> credentials,
+            LoginService login) {
+        this.login = login;
         this.credentials = credentials;
         this.metrics = metrics;
         this.shutdownGrace = shutdownGrace;
@@ -103,6 +108,7 @@ public final class Gateway implements AutoCloseable {
         NettyUpstreamTransport transport = new NettyUpstreamTransport(workers, clientChannel);
         GatewayMetrics metrics = new GatewayMetrics(MetricsConfig.defaults());
         List<CredentialProvider> credentials = new ArrayList<>();
+        LoginService login = null;
         try {
             List<Upstream> upstreams = new ArrayList<>();
             for (UpstreamConfig u : config.upstreams()) {
@@ -130,16 +136,26 @@ public final class Gateway implements AutoCloseable {
                 metrics.bindNettyAllocator(allocator::usedDirectMemory, allocator::usedHeapMemory);
             }
             var ops = config.operations();
+            ClientAuthenticator authenticator = ClientAuthenticator.of(config.clients(), Clock.systemUTC());
+            login = new LoginService(authenticator, Clock.systemUTC());
+            if (!config.clients().users().isEmpty() && config.clients().login().secret() == null) {
+                org.slf4j.LoggerFactory.getLogger(Gateway.class).warn("clients.login.secret is not set: tokens "
+                        + "issued at login are signed with a key of this process only, so they stop working when it "
+                        + "restarts and other replicas do not accept them");
+            }
             ServerServices services = new ServerServices(packuments, tarballs, store, upstreams, metrics,
                     ops.metricsPath(), ops.metricsPort(), ops.accessLog() == OperationsConfig.AccessLogFormat.JSON,
-                    ops.adminToken() == null ? null : ops.adminToken().reveal(), ClientAccess.of(config),
-                    passThrough(config, chain, holder));
+                    ops.adminToken() == null ? null : ops.adminToken().reveal(),
+                    ClientAccess.of(config, authenticator), passThrough(config, chain, holder), login);
             GatewayServer server = GatewayServer.start(config.server(), holder.basePath(), boss, workers,
                     serverChannel, services);
             String publicUrl = holder.bind(server.localAddress());
             return new Gateway(store, boss, workers, transport, work, server, publicUrl, metrics,
-                    ops.shutdownGrace(), credentials);
+                    ops.shutdownGrace(), credentials, login);
         } catch (RuntimeException e) {
+            if (login != null) {
+                login.close();
+            }
             credentials.forEach(CredentialProvider::close);
             transport.close();
             shutdown(boss, workers, work);
@@ -199,6 +215,7 @@ public final class Gateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        login.close();
         credentials.forEach(CredentialProvider::close);
         transport.close();
         shutdown(bossGroup, workerGroup, workPool);
@@ -219,7 +236,7 @@ public final class Gateway implements AutoCloseable {
                     + "and no client tokens are configured: anyone who can reach the gateway can publish",
                     writeTarget.id());
         }
-        return new ServerServices.PassThrough(writeTarget, audit, holder::rewriter, config.clients());
+        return new ServerServices.PassThrough(writeTarget, audit, holder::rewriter);
     }
 
     private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService work) {

@@ -91,10 +91,26 @@ public final class ConfigDump {
         }
 
         if (!config.clients().isEmpty()) {
-            ArrayNode tokens = root.putObject("clients").putArray("tokens");
-            for (ClientTokens.ClientToken t : config.clients().tokens()) {
-                tokens.addObject().put("name", t.name()).put("token", String.valueOf(t.token()));
+            ClientTokens c = config.clients();
+            ObjectNode clients = root.putObject("clients");
+            if (!c.tokens().isEmpty()) {
+                ArrayNode tokens = clients.putArray("tokens");
+                for (ClientTokens.ClientToken t : c.tokens()) {
+                    tokens.addObject().put("name", t.name()).put("token", String.valueOf(t.token()));
+                }
             }
+            if (!c.users().isEmpty()) {
+                ArrayNode users = clients.putArray("users");
+                for (ClientTokens.ClientUser u : c.users()) {
+                    // The hash is enough to attack the password offline: masked like a secret.
+                    users.addObject().put("name", u.name()).put("passwordHash", String.valueOf(u.passwordHash()));
+                }
+            }
+            ObjectNode login = clients.putObject("login");
+            if (c.login().secret() != null) {
+                login.put("secret", String.valueOf(c.login().secret()));
+            }
+            login.put("tokenTtl", formatDuration(c.login().tokenTtl()));
         }
         if (config.writeTarget() != null) {
             root.put("writeTarget", config.writeTarget());

@@ -74,6 +74,12 @@ import java.util.regex.Pattern;
  *   tokens:                               # tokens clients send as Bearer (their .npmrc _authToken)
  *     - name: ci
  *       token: ${CI_GATEWAY_TOKEN}        # at least 16 characters
+ *   users:                                # accounts for npm login / npm adduser (legacy prompt)
+ *     - name: alice                       # lower case, as npm wants user names
+ *       passwordHash: "pbkdf2-sha256$600000$..."   # from: npm-gateway hash-password
+ *   login:
+ *     secret: ${NPM_GATEWAY_LOGIN_SECRET} # signs issued tokens; share it between replicas; default random
+ *     tokenTtl: 30d                       # how long an issued token is accepted
  * writeTarget: corp                       # optional: the upstream that receives publish and other writes
  * auditUpstream: public                   # optional: the upstream that answers npm audit
  * cache:
@@ -106,6 +112,10 @@ public final class ConfigLoader {
             "command");
     /** Client tokens shorter than this are refused: they guard the gateway and any write target behind it. */
     public static final int MIN_CLIENT_TOKEN_LENGTH = 16;
+    /** The key that signs login tokens: as long as a SHA-256 output in hex characters, at the least. */
+    public static final int MIN_LOGIN_SECRET_LENGTH = 32;
+    /** User names npm accepts ({@code npm-user-validate}: lower case, URL-safe, no leading dot). */
+    private static final Pattern USER_NAME = Pattern.compile("[a-z0-9_-][a-z0-9_.-]{0,63}");
 
     private final Map<String, String> env;
     private final Supplier<Optional<String>> npmDefaultRegistry;
@@ -499,10 +509,79 @@ public final class ConfigLoader {
                 return ClientTokens.none();
             }
             requireObject(node, "clients");
-            rejectUnknown(node, "clients.", Set.of("tokens"));
-            JsonNode tokens = node.get("tokens");
+            rejectUnknown(node, "clients.", Set.of("tokens", "users", "login"));
+            List<ClientTokens.ClientToken> tokens = clientTokens(node.get("tokens"));
+            List<ClientTokens.ClientUser> users = clientUsers(node.get("users"), tokens);
+            ClientTokens.LoginSettings login = loginSettings(node.get("login"));
+            if (node.has("login") && users.isEmpty() && tokens.isEmpty()) {
+                throw ConfigException.field(source, "clients.login", "is set, but no one can log in: configure "
+                        + "clients.users (or clients.tokens)");
+            }
+            return new ClientTokens(tokens, users, login);
+        }
+
+        List<ClientTokens.ClientUser> clientUsers(JsonNode node, List<ClientTokens.ClientToken> tokens) {
+            List<ClientTokens.ClientUser> result = new ArrayList<>();
+            if (node == null || node.isNull()) {
+                return result;
+            }
+            if (!node.isArray()) {
+                throw ConfigException.field(source, "clients.users", "expected a list of {name, passwordHash}");
+            }
+            Set<String> names = new HashSet<>();
+            tokens.forEach(t -> names.add(t.name()));
+            for (int i = 0; i < node.size(); i++) {
+                String at = "clients.users[" + i + "]";
+                JsonNode u = node.get(i);
+                requireObject(u, at);
+                if (u.has("password")) {
+                    throw ConfigException.field(source, at + ".password", "plain passwords are not accepted; put "
+                            + "the output of 'npm-gateway hash-password' in passwordHash");
+                }
+                rejectUnknown(u, at + ".", Set.of("name", "passwordHash"));
+                String name = text(required(u, at, "name", null), at + ".name");
+                if (!USER_NAME.matcher(name).matches()) {
+                    throw ConfigException.field(source, at + ".name", "'" + name + "' must be 1-64 lower-case "
+                            + "letters, digits, '.', '_' or '-', not starting with '.' (npm refuses other user names)");
+                }
+                if (!names.add(name)) {
+                    throw ConfigException.field(source, at + ".name", "'" + name
+                            + "' is already the name of another user or client token");
+                }
+                PasswordHash hash;
+                try {
+                    hash = PasswordHash.parse(text(required(u, at, "passwordHash", null), at + ".passwordHash"));
+                } catch (IllegalArgumentException e) {
+                    throw ConfigException.field(source, at + ".passwordHash", e.getMessage());
+                }
+                result.add(new ClientTokens.ClientUser(name, hash));
+            }
+            return result;
+        }
+
+        ClientTokens.LoginSettings loginSettings(JsonNode node) {
+            if (node == null || node.isNull()) {
+                return ClientTokens.LoginSettings.defaults();
+            }
+            requireObject(node, "clients.login");
+            rejectUnknown(node, "clients.login.", Set.of("secret", "tokenTtl"));
+            Secret secret = null;
+            if (node.has("secret")) {
+                secret = secret(node.get("secret"), "clients.login.secret");
+                if (secret.reveal().length() < MIN_LOGIN_SECRET_LENGTH) {
+                    throw ConfigException.field(source, "clients.login.secret", "is shorter than "
+                            + MIN_LOGIN_SECRET_LENGTH + " characters; generate one with, for example, "
+                            + "openssl rand -hex 32");
+                }
+            }
+            Duration ttl = node.has("tokenTtl") ? positive(node.get("tokenTtl"), "clients.login.tokenTtl")
+                    : ClientTokens.LoginSettings.DEFAULT_TOKEN_TTL;
+            return new ClientTokens.LoginSettings(secret, ttl);
+        }
+
+        List<ClientTokens.ClientToken> clientTokens(JsonNode tokens) {
             if (tokens == null || tokens.isNull()) {
-                return ClientTokens.none();
+                return List.of();
             }
             if (!tokens.isArray()) {
                 throw ConfigException.field(source, "clients.tokens", "expected a list of {name, token}");
@@ -535,7 +614,7 @@ public final class ConfigLoader {
                 }
                 result.add(new ClientTokens.ClientToken(name, token));
             }
-            return new ClientTokens(result);
+            return result;
         }
 
         List<RouteConfig> routes(JsonNode node, Set<String> upstreamIds, ClientTokens clients) {

@@ -22,12 +22,14 @@ class ConfigDumpTest {
             "LEGACY_AUTH", "bGVnYWN5OmF1dGgtdmFsdWUtMw==",
             "CI_TOKEN", "ci-client-token-value-4",
             "VAULT_TOKEN", "vault-token-value-5",
-            "CODEARTIFACT_AUTH_TOKEN", "codeartifact-token-value-6");
+            "CODEARTIFACT_AUTH_TOKEN", "codeartifact-token-value-6",
+            "LOGIN_SECRET", "login-secret-value-8-0123456789abcdef");
     private static final String NPMRC_PAT = "npmrc-azure-pat-value-7";
     private static final List<String> SECRETS = List.of("corp-token-value-1", "azure-pat-value-2",
             "bGVnYWN5OmF1dGgtdmFsdWUtMw==", "ci-client-token-value-4", "vault-token-value-5",
             "codeartifact-token-value-6", NPMRC_PAT,
-            java.util.Base64.getEncoder().encodeToString(NPMRC_PAT.getBytes()));
+            java.util.Base64.getEncoder().encodeToString(NPMRC_PAT.getBytes()),
+            "login-secret-value-8-0123456789abcdef", ConfigLoaderTest.DANA_HASH.split("\\$")[3]);
 
     @TempDir
     Path dir;
@@ -60,6 +62,10 @@ class ConfigDumpTest {
             out.add(t.toString());
             out.add(String.valueOf(t.token()));
         }
+        for (ClientTokens.ClientUser u : c.clients().users()) {
+            out.add(u.toString());
+        }
+        out.add(String.valueOf(c.clients().login()));
         for (UpstreamConfig u : c.upstreams()) {
             out.add(u.toString());
             out.add(u.auth().toString());
@@ -92,6 +98,10 @@ class ConfigDumpTest {
         assertThat(json.at("/upstreams/0/auth/token").asText()).isEqualTo("***");
         assertThat(json.at("/clients/tokens/0/token").asText()).isEqualTo("***");
         assertThat(json.at("/clients/tokens/0/name").asText()).isEqualTo("ci");
+        assertThat(json.at("/clients/users/0/name").asText()).isEqualTo("dana");
+        assertThat(json.at("/clients/users/0/passwordHash").asText()).isEqualTo("***");
+        assertThat(json.at("/clients/login/secret").asText()).isEqualTo("***");
+        assertThat(json.at("/clients/login/tokenTtl").asText()).isEqualTo("12h");
         assertThat(ConfigDump.oneLine(fullConfig())).doesNotContain("\n");
 
         String imported = ConfigDump.yaml(importedConfig());

@@ -20,7 +20,10 @@ class ConfigLoaderTest {
             "AZURE_PAT", "azure-pat-value-2",
             "LEGACY_AUTH", "bGVnYWN5OmF1dGgtdmFsdWUtMw==",
             "CI_TOKEN", "ci-client-token-value-4",
-            "VAULT_TOKEN", "vault-token-value-5");
+            "VAULT_TOKEN", "vault-token-value-5",
+            "LOGIN_SECRET", "login-secret-value-8-0123456789abcdef");
+    /** The hash of "ci-user-password-9", as npm-gateway hash-password --iterations 10000 printed it. */
+    static final String DANA_HASH = "pbkdf2-sha256$10000$ILtWUmbvnk3BzH/6VeBBEw==$E7uf8A4j0lzjMYEbE0fz1NGeJiNJKuy7SMK0Ct9/Xos=";
 
     @TempDir
     Path dir;
@@ -90,6 +93,12 @@ class ConfigLoaderTest {
               tokens:
                 - name: ci
                   token: ${CI_TOKEN}
+              users:
+                - name: dana
+                  passwordHash: "pbkdf2-sha256$10000$ILtWUmbvnk3BzH/6VeBBEw==$E7uf8A4j0lzjMYEbE0fz1NGeJiNJKuy7SMK0Ct9/Xos="
+              login:
+                secret: ${LOGIN_SECRET}
+                tokenTtl: 12h
             writeTarget: corp
             auditUpstream: public
             cache:
@@ -144,6 +153,10 @@ class ConfigLoaderTest {
         assertThat(c.effectiveRoutes()).isEqualTo(c.routes());
         assertThat(c.clients().authenticate("ci-client-token-value-4")).contains("ci");
         assertThat(c.clients().authenticate("ci-client-token-value-X")).isEmpty();
+        assertThat(c.clients().user("dana").orElseThrow().passwordHash().matches("ci-user-password-9")).isTrue();
+        assertThat(c.clients().user("dana").orElseThrow().passwordHash().matches("ci-user-password-0")).isFalse();
+        assertThat(c.clients().login()).isEqualTo(new ClientTokens.LoginSettings(
+                Secret.of("login-secret-value-8-0123456789abcdef"), Duration.ofHours(12)));
         assertThat(c.writeTarget()).isEqualTo("corp");
         assertThat(c.writeTargetUpstream()).contains(corp);
         assertThat(c.auditUpstream()).isEqualTo("public");
@@ -430,5 +443,40 @@ class ConfigLoaderTest {
     void aMissingFile() {
         assertThatThrownBy(() -> new ConfigLoader(ENV).load(dir.resolve("absent.yaml")))
                 .isInstanceOf(ConfigException.class).hasMessageEndingWith("absent.yaml: file not found");
+    }
+
+    @Test
+    void loginUsersNeedAHashNeverAPlainPasswordAndNamesNpmAccepts() throws Exception {
+        assertRejected("clients: { users: [{ name: dana, password: hunter2 }] }\n")
+                .hasMessageContaining("clients.users[0].password: plain passwords are not accepted")
+                .hasMessageContaining("npm-gateway hash-password")
+                .hasMessageNotContaining("hunter2");
+        assertRejected("clients: { users: [{ name: dana, passwordHash: \"sha1$abc\" }] }\n")
+                .hasMessageContaining("clients.users[0].passwordHash: is not a password hash");
+        assertRejected("clients: { users: [{ name: dana, passwordHash: \"pbkdf2-sha256$1000$"
+                + DANA_HASH.split("\\$")[2] + "$" + DANA_HASH.split("\\$")[3] + "\" }] }\n")
+                .hasMessageContaining("at least 10000");
+        assertRejected("clients: { users: [{ name: Dana, passwordHash: \"" + DANA_HASH + "\" }] }\n")
+                .hasMessageContaining("clients.users[0].name: 'Dana' must be 1-64 lower-case");
+        assertRejected("""
+                clients:
+                  tokens: [{ name: dana, token: "${CI_TOKEN}" }]
+                  users: [{ name: dana, passwordHash: "%s" }]
+                """.formatted(DANA_HASH)).hasMessageContaining("clients.users[0].name: 'dana' is already the name");
+    }
+
+    @Test
+    void theLoginSecretMustBeLongAndTheTtlPositive() throws Exception {
+        String users = "  users: [{ name: dana, passwordHash: \"" + DANA_HASH + "\" }]\n";
+        assertRejected("clients:\n" + users + "  login: { secret: too-short }\n")
+                .hasMessageContaining("clients.login.secret: is shorter than 32 characters")
+                .hasMessageNotContaining("too-short");
+        assertRejected("clients:\n" + users + "  login: { tokenTtl: 0s }\n")
+                .hasMessageContaining("clients.login.tokenTtl");
+        assertRejected("clients: { login: { tokenTtl: 1d } }\n")
+                .hasMessageContaining("clients.login: is set, but no one can log in");
+        GatewayConfig c = load("upstreams: [{ id: a, url: \"https://a.example/\" }]\nclients:\n" + users);
+        assertThat(c.clients().login()).isEqualTo(ClientTokens.LoginSettings.defaults());
+        assertThat(c.defaultAnonymousAccess()).as("users turn authentication on").isEqualTo(RouteConfig.Access.NONE);
     }
 }

@@ -33,7 +33,7 @@ import sun.misc.Signal;
  * non-zero exit code, never a stack trace.
  */
 @Command(name = "npm-gateway", mixinStandardHelpOptions = true, version = "npm-gateway 0.1.0",
-        sortOptions = false,
+        sortOptions = false, subcommands = HashPasswordCommand.class,
         description = "A caching npm pull-through gateway. Point npm, pnpm or Yarn at the URL it prints.")
 public final class GatewayCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger("npm-gateway");

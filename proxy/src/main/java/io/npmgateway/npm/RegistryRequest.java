@@ -73,4 +73,44 @@ public sealed interface RegistryRequest {
     /** {@code DELETE /<name>/-/<file>/-rev/<rev>}: removing one version's tarball (npm unpublish name@version). */
     record TarballRevision(PackageName name, String fileName, String revision) implements RegistryRequest {
     }
+
+    /**
+     * {@code /-/user/org.couchdb.user:<name>}: {@code PUT} is a login or adduser (npm's legacy flow, Yarn 4's
+     * {@code npm login}), answered by the gateway itself; {@code GET} is npm owner add/rm looking up a user, passed
+     * to the write target.
+     */
+    record UserDocument(String user) implements RegistryRequest {
+    }
+
+    /** {@code POST /-/v1/login}: npm's web login, which the gateway declines so npm asks for a password instead. */
+    record WebLogin() implements RegistryRequest {
+    }
+
+    /** {@code DELETE /-/user/token/<token>}: npm logout. The token is a secret: it never prints. */
+    record Logout(io.npmgateway.config.Secret token) implements RegistryRequest {
+    }
+
+    /** The registry's account endpoints beyond login, which the gateway answers, forwards or declines by kind. */
+    enum AccountEndpoint {
+        /** {@code /-/npm/v1/tokens...}: npm token ls/create/revoke. */
+        TOKENS,
+        /** {@code /-/npm/v1/user}: npm profile get/set. */
+        PROFILE,
+        /** {@code /-/package/<name>/access|collaborators|visibility}, {@code /-/team/...}, {@code /-/org/...},
+         *  {@code /-/user/<user>/package}: npm access. */
+        ACCESS,
+        /** {@code /-/_view/starredByUser}: npm stars. */
+        STARS,
+        /** {@code /-/npm/v1/keys}: the registry's signing keys (npm audit signatures). */
+        KEYS
+    }
+
+    /**
+     * One of the {@link AccountEndpoint}s.
+     *
+     * @param target the path below the registry's base, each segment percent-encoded again from its validated,
+     *               decoded form (safe to append to an upstream's URL)
+     */
+    record Account(AccountEndpoint endpoint, String target) implements RegistryRequest {
+    }
 }

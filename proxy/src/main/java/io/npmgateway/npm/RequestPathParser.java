@@ -110,7 +110,85 @@ public final class RequestPathParser {
         if (s.equals(List.of("-", "v1", "search"))) {
             return new RegistryRequest.Search();
         }
+        RegistryRequest account = account(s);
+        if (account != null) {
+            return account;
+        }
         return new RegistryRequest.UnknownMeta(PackageName.printable(rawPath));
+    }
+
+    private static final String COUCH_USER = "org.couchdb.user:";
+    private static final java.util.Set<String> PACKAGE_ACCESS = java.util.Set.of("access", "collaborators",
+            "visibility");
+
+    /** Login, logout and the other account endpoints; null when the path is none of them. */
+    private static RegistryRequest account(List<String> s) {
+        if (s.size() == 3 && s.get(1).equals("user") && s.get(2).startsWith(COUCH_USER)) {
+            return new RegistryRequest.UserDocument(userName(s.get(2).substring(COUCH_USER.length())));
+        }
+        if (s.size() == 4 && s.get(1).equals("user") && s.get(2).equals("token")) {
+            return new RegistryRequest.Logout(io.npmgateway.config.Secret.of(s.get(3)));
+        }
+        if (s.equals(List.of("-", "v1", "login"))) {
+            return new RegistryRequest.WebLogin();
+        }
+        if (s.size() >= 4 && s.get(1).equals("npm") && s.get(2).equals("v1")) {
+            switch (s.get(3)) {
+                case "tokens":
+                    return account(RegistryRequest.AccountEndpoint.TOKENS, s);
+                case "user":
+                    return s.size() == 4 ? account(RegistryRequest.AccountEndpoint.PROFILE, s) : null;
+                case "keys":
+                    return s.size() == 4 ? account(RegistryRequest.AccountEndpoint.KEYS, s) : null;
+                default:
+                    return null;
+            }
+        }
+        if (s.equals(List.of("-", "_view", "starredByUser"))) {
+            return account(RegistryRequest.AccountEndpoint.STARS, s);
+        }
+        if (s.size() >= 4 && s.get(1).equals("package") && PACKAGE_ACCESS.contains(s.get(s.size() - 1))) {
+            NameAndRest n = name(s.subList(2, s.size() - 1));
+            if (n.rest().isEmpty()) {
+                return new RegistryRequest.Account(RegistryRequest.AccountEndpoint.ACCESS,
+                        "-/package/" + n.name().escaped() + "/" + s.get(s.size() - 1));
+            }
+        }
+        if ((s.get(1).equals("team") || s.get(1).equals("org")) && s.size() >= 3 && s.size() <= 5
+                || s.size() == 4 && s.get(1).equals("user") && s.get(3).equals("package")) {
+            return account(RegistryRequest.AccountEndpoint.ACCESS, s);
+        }
+        return null;
+    }
+
+    private static RegistryRequest account(RegistryRequest.AccountEndpoint endpoint, List<String> segments) {
+        StringBuilder target = new StringBuilder();
+        for (String segment : segments) {
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new InvalidRequestException("path must not contain '.' or '..' segments");
+            }
+            if (target.length() > 0) {
+                target.append('/');
+            }
+            target.append(java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("+", "%20").replace("%40", "@"));
+        }
+        return new RegistryRequest.Account(endpoint, target.toString());
+    }
+
+    /** A user name as npm sends it in {@code org.couchdb.user:<name>}: 1-214 printable characters. */
+    private static String userName(String text) {
+        if (text.isEmpty() || text.length() > 214) {
+            throw new InvalidRequestException("user name must be 1 to 214 characters");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= 0x20 || c == 0x7f || c == '/' || c == ':') {
+                throw new InvalidRequestException("user name '" + PackageName.printable(text)
+                        + "' contains a character not allowed in user names");
+            }
+        }
+        return text;
     }
 
     private static RegistryRequest packageRoute(List<String> s) {

@@ -4,7 +4,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.npmgateway.config.ClientTokens;
+import io.npmgateway.auth.ClientAuthenticator;
 import io.npmgateway.config.GatewayConfig;
 import io.npmgateway.config.RouteConfig;
 import io.npmgateway.config.RouteTable;
@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * Who may read what through the gateway: clients present a gateway token as {@code Authorization: Bearer <token>}
- * (npm sends {@code _authToken} that way), and each route says whether clients without a valid one may read its
+ * (npm sends {@code _authToken} that way; a configured client token or one issued at {@code npm login}), and each route says whether clients without a valid one may read its
  * packages ({@link RouteConfig#anonymous()}). Packuments, versions, dist-tags and tarballs of a package are all
  * checked by the route of the package's name; a name no route serves follows the gateway's default.
  *
@@ -25,23 +25,38 @@ public final class ClientAccess {
     static final String CHALLENGE = "Bearer realm=\"npm-gateway\"";
 
     private final RouteTable routes;
-    private final ClientTokens tokens;
+    private final ClientAuthenticator authenticator;
     private final RouteConfig.Access unrouted;
 
-    public ClientAccess(RouteTable routes, ClientTokens tokens, RouteConfig.Access unrouted) {
+    public ClientAccess(RouteTable routes, ClientAuthenticator authenticator, RouteConfig.Access unrouted) {
         this.routes = routes;
-        this.tokens = tokens;
+        this.authenticator = authenticator;
         this.unrouted = unrouted;
     }
 
-    /** The access rules of a configuration. */
+    /** The access rules of a configuration, with the authenticator that also checks tokens issued at login. */
+    public static ClientAccess of(GatewayConfig config, ClientAuthenticator authenticator) {
+        return new ClientAccess(config.routeTable(), authenticator, config.defaultAnonymousAccess());
+    }
+
+    /** The access rules of a configuration, with login tokens signed by its own key. */
     public static ClientAccess of(GatewayConfig config) {
-        return new ClientAccess(config.routeTable(), config.clients(), config.defaultAnonymousAccess());
+        return of(config, ClientAuthenticator.of(config.clients(), java.time.Clock.systemUTC()));
     }
 
     /** Everyone may read everything (no tokens, every route anonymous). */
     public static ClientAccess open() {
-        return new ClientAccess(new RouteTable(java.util.List.of()), ClientTokens.none(), RouteConfig.Access.READ);
+        return new ClientAccess(new RouteTable(java.util.List.of()), ClientAuthenticator.none(),
+                RouteConfig.Access.READ);
+    }
+
+    /** Whether client authentication is on (client tokens or users are configured). */
+    public boolean enabled() {
+        return authenticator.enabled();
+    }
+
+    public ClientAuthenticator authenticator() {
+        return authenticator;
     }
 
     /** The name of the client whose token the {@code Authorization} header carries, if it carries a valid one. */
@@ -49,7 +64,7 @@ public final class ClientAccess {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.empty();
         }
-        return tokens.authenticate(authorization.substring(7).trim());
+        return authenticator.authenticate(authorization.substring(7).trim());
     }
 
     /** Whether a client ({@code client} empty: anonymous) may read the package {@code name}. */

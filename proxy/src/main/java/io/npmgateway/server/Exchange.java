@@ -44,6 +44,7 @@ public final class Exchange {
     private volatile long bytes;
     private volatile boolean completed;
     private volatile boolean lingerAfterAnswer;
+    private volatile boolean secretInTarget;
 
     Exchange(ChannelHandlerContext ctx, HttpRequest request, java.util.function.Consumer<Exchange> onFinished) {
         this.ctx = ctx;
@@ -65,6 +66,15 @@ public final class Exchange {
     public void download(String packageName, String upstreamId) {
         this.packageName = packageName;
         this.upstreamId = upstreamId;
+    }
+
+    /** The request target carries a credential (npm logout's token): the access log must not show it. */
+    public void secretInTarget() {
+        this.secretInTarget = true;
+    }
+
+    public boolean hasSecretInTarget() {
+        return secretInTarget;
     }
 
     public Route route() {

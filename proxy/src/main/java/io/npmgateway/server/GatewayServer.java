@@ -43,7 +43,8 @@ public final class GatewayServer implements AutoCloseable {
         Routes routes = new Routes(packumentRoutes, tarballRoute, services.metrics(),
                 separateMetrics ? null : services.metricsPath(), readiness, admin, services.access(), true,
                 new PassThroughRoutes(services.upstreams(), p.writeTarget(), p.auditUpstream(), services.packuments(),
-                        p.rewriter(), p.clients(), config.maxPublishBytes()));
+                        p.rewriter(), services.access(), config.maxPublishBytes()),
+                new AccountRoutes(services.access(), services.login()));
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
         ServerBootstrap bootstrap = new ServerBootstrap()

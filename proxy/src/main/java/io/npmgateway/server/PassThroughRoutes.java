@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.npmgateway.config.ClientTokens;
 import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.PackumentRepresentation;
 import io.npmgateway.npm.PackumentRewriter;
@@ -44,6 +43,9 @@ import org.slf4j.LoggerFactory;
  *       the write target, with its credentials. Whole documents sent back have gateway tarball URLs mapped back to
  *       the upstream's; {@code ?write=true} answers get them rewritten like any read. After a successful write the
  *       package's cached documents are dropped, so the next install sees the change at once.
+ *   <li><b>account requests about packages</b>: npm owner add/rm's user look-up
+ *       ({@code GET /-/user/org.couchdb.user:<name>}), npm access and npm stars to the write target; the signing keys
+ *       ({@code GET /-/npm/v1/keys}) to the first upstream. Login itself is answered by {@link AccountRoutes}.
  * </ul>
  *
  * Only the headers a request needs (content type, {@code npm-otp}) go upstream, never the client's
@@ -61,18 +63,19 @@ final class PassThroughRoutes {
     private final Upstream auditUpstream;
     private final PackumentService packuments;
     private final Supplier<PackumentRewriter> rewriter;
-    private final ClientTokens clients;
+    private final ClientAccess access;
     private final int maxWriteBody;
 
     /**
      * @param upstreams     every upstream, in configured order (search asks them in turn)
      * @param writeTarget   the upstream that receives writes, or null when writes are refused
      * @param auditUpstream the upstream that answers audits, or null when audit is not offered
-     * @param clients       client tokens; when any are configured, audit, search and writes need one of them
+     * @param access        who the client is; when client authentication is on, audit, search, writes and the
+     *                      forwarded account requests need a gateway token
      * @param maxWriteBody  the largest write body, also after decompression
      */
     PassThroughRoutes(List<Upstream> upstreams, Upstream writeTarget, Upstream auditUpstream,
-            PackumentService packuments, Supplier<PackumentRewriter> rewriter, ClientTokens clients,
+            PackumentService packuments, Supplier<PackumentRewriter> rewriter, ClientAccess access,
             int maxWriteBody) {
         this.maxWriteBody = maxWriteBody;
         this.upstreams = List.copyOf(upstreams);
@@ -80,12 +83,12 @@ final class PassThroughRoutes {
         this.auditUpstream = auditUpstream;
         this.packuments = packuments;
         this.rewriter = rewriter;
-        this.clients = clients;
+        this.access = access;
     }
 
     /** Pass-through answering nothing: writes and audit not configured, search on no upstream. */
     static PassThroughRoutes none() {
-        return new PassThroughRoutes(List.of(), null, null, null, null, ClientTokens.none(),
+        return new PassThroughRoutes(List.of(), null, null, null, null, ClientAccess.open(),
                 RequestBodyLimit.MAX_READ_BODY);
     }
 
@@ -95,6 +98,14 @@ final class PassThroughRoutes {
                 || request instanceof RegistryRequest.Search || request instanceof RegistryRequest.DistTag
                 || request instanceof RegistryRequest.Revision || request instanceof RegistryRequest.TarballRevision) {
             return true;
+        }
+        if (request instanceof RegistryRequest.UserDocument) {
+            return method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+        }
+        if (request instanceof RegistryRequest.Account a) {
+            return a.endpoint() == RegistryRequest.AccountEndpoint.ACCESS
+                    || a.endpoint() == RegistryRequest.AccountEndpoint.STARS
+                    || a.endpoint() == RegistryRequest.AccountEndpoint.KEYS;
         }
         if (request instanceof RegistryRequest.Packument) {
             return method.equals(HttpMethod.PUT) || isWriteRead(method, rawQuery);
@@ -115,6 +126,13 @@ final class PassThroughRoutes {
         }
         if (request instanceof RegistryRequest.TarballRevision) {
             return "DELETE";
+        }
+        if (request instanceof RegistryRequest.UserDocument) {
+            return "GET, HEAD, PUT";
+        }
+        if (request instanceof RegistryRequest.Account a) {
+            return a.endpoint() == RegistryRequest.AccountEndpoint.ACCESS ? "GET, HEAD, PUT, POST, DELETE"
+                    : "GET, HEAD";
         }
         if (request instanceof RegistryRequest.Packument) {
             return "GET, HEAD, PUT";
@@ -146,6 +164,10 @@ final class PassThroughRoutes {
             if (authenticated(ex, "searches")) {
                 search(ex);
             }
+        } else if (request instanceof RegistryRequest.UserDocument u) {
+            userLookup(ex, u);
+        } else if (request instanceof RegistryRequest.Account a) {
+            account(ex, a);
         } else {
             write(ex, request);
         }
@@ -241,6 +263,82 @@ final class PassThroughRoutes {
         });
     }
 
+    // ---- account requests forwarded ----
+
+    /**
+     * npm owner add/rm looks the user up ({@code GET /-/user/org.couchdb.user:<name>}) on the registry that owns the
+     * package: the write target, asked with its credentials.
+     */
+    private void userLookup(Exchange ex, RegistryRequest.UserDocument request) {
+        if (writeTargetMissing(ex, "npm owner add/rm")) {
+            return;
+        }
+        if (!authenticated(ex, "user look-ups (npm owner add/rm)")) {
+            return;
+        }
+        relay(ex, writeTarget, writeTarget.forward("GET", "-/user/org.couchdb.user:" + encode(request.user()),
+                readHeaders(), null, MAX_RESPONSE_BYTES), "the user look-up", null);
+    }
+
+    /**
+     * npm access and npm stars act on the registry that owns the packages: the write target, with its credentials;
+     * the signing keys ({@code npm audit signatures}) come from the first upstream, which serves most packages.
+     */
+    private void account(Exchange ex, RegistryRequest.Account request) {
+        boolean keys = request.endpoint() == RegistryRequest.AccountEndpoint.KEYS;
+        String what = switch (request.endpoint()) {
+            case ACCESS -> "npm access";
+            case STARS -> "npm stars";
+            default -> "signing keys";
+        };
+        if (!keys && writeTargetMissing(ex, what)) {
+            return;
+        }
+        if (keys && upstreams.isEmpty()) {
+            ex.error(HttpResponseStatus.NOT_FOUND, "no upstream to ask for signing keys");
+            return;
+        }
+        if (!authenticated(ex, what)) {
+            return;
+        }
+        Upstream upstream = keys ? upstreams.get(0) : writeTarget;
+        String method = ex.request().method().name();
+        String query = ex.rawQuery();
+        String target = request.target() + (query == null ? "" : "?" + query);
+        Map<String, String> headers = readHeaders();
+        byte[] body = null;
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            try {
+                body = plainBody(ex, maxWriteBody);
+            } catch (BodyException e) {
+                ex.error(e.status, e.getMessage());
+                return;
+            }
+            headers.put("Content-Type", "application/json");
+            String otp = ex.header("npm-otp");
+            if (otp != null) {
+                headers.put("npm-otp", otp);
+            }
+        }
+        relay(ex, upstream, upstream.forward(method, target, headers, body, MAX_RESPONSE_BYTES), what, null);
+    }
+
+    private static Map<String, String> readHeaders() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        headers.put("Accept-Encoding", "gzip");
+        return headers;
+    }
+
+    private boolean writeTargetMissing(Exchange ex, String what) {
+        if (writeTarget != null) {
+            return false;
+        }
+        ex.error(HttpResponseStatus.NOT_FOUND, what + " is not available: this gateway has no write target "
+                + "(writeTarget), the registry that owns the packages");
+        return true;
+    }
+
     // ---- writes ----
 
     private void write(Exchange ex, RegistryRequest request) {
@@ -316,7 +414,7 @@ final class PassThroughRoutes {
      * package, so no route's anonymous access can open them.
      */
     private boolean authenticated(Exchange ex, String what) {
-        if (clients.isEmpty() || clients.authenticate(bearer(ex)).isPresent()) {
+        if (!access.enabled() || access.client(ex.header(HttpHeaderNames.AUTHORIZATION)).isPresent()) {
             return true;
         }
         HttpHeaders challenge = new DefaultHttpHeaders();
@@ -324,14 +422,6 @@ final class PassThroughRoutes {
         ex.error(HttpResponseStatus.UNAUTHORIZED, what + " need a gateway token (npm: //<gateway host>/:_authToken="
                 + "<token>)", challenge);
         return false;
-    }
-
-    private static String bearer(Exchange ex) {
-        String authorization = ex.header(HttpHeaderNames.AUTHORIZATION);
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        return authorization.substring(7).trim();
     }
 
     private static PackageName nameOf(RegistryRequest request) {

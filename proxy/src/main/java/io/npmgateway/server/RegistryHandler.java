@@ -116,6 +116,9 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RegistryRequest route = paths.parse(rawPath);
+        if (route instanceof RegistryRequest.Logout) {
+            exchange.secretInTarget();
+        }
         if (route == null) {
             exchange.error(HttpResponseStatus.NOT_FOUND, "not a registry path; the registry is at "
                     + paths.prefix());

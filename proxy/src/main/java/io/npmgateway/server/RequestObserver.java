@@ -36,7 +36,8 @@ final class RequestObserver {
 
     private String line(Exchange ex, int status, long nanos) {
         String method = ex.request().method().name();
-        String path = LogText.printable(ex.request().uri());
+        String path = LogText.printable(ex.hasSecretInTarget() ? TOKEN_PATH + io.npmgateway.config.Secret.MASK
+                : redacted(ex.request().uri()));
         String millis = tenths(nanos);
         String upstream = ex.upstreamId() == null ? "-" : ex.upstreamId();
         String client = client(ex.context().channel().remoteAddress());
@@ -49,6 +50,15 @@ final class RequestObserver {
         return client + " " + method + " " + path + " " + status + " " + ex.bytes() + "B "
                 + millis + "ms cache=" + ex.outcome().label()
                 + " upstream=" + upstream + (ex.completed() ? "" : " incomplete");
+    }
+
+    /** Marks where a logout puts the token in the path ({@code DELETE /-/user/token/<token>}). */
+    private static final String TOKEN_PATH = "/-/user/token/";
+
+    /** The request target with the token of a logout replaced by {@code ***}: it is a credential. */
+    static String redacted(String uri) {
+        int at = uri.indexOf(TOKEN_PATH);
+        return at < 0 ? uri : uri.substring(0, at + TOKEN_PATH.length()) + io.npmgateway.config.Secret.MASK;
     }
 
     /** Milliseconds with one decimal, without String.format (which costs more than the rest of the line). */

@@ -26,16 +26,19 @@ final class Routes {
     private final ClientAccess access;
     private final boolean registry;
     private final PassThroughRoutes passThrough;
+    private final AccountRoutes accounts;
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
             Readiness readiness, AdminRoutes admin, ClientAccess access, boolean registry) {
-        this(packuments, tarballs, metrics, metricsPath, readiness, admin, access, registry, PassThroughRoutes.none());
+        this(packuments, tarballs, metrics, metricsPath, readiness, admin, access, registry, PassThroughRoutes.none(),
+                new AccountRoutes(access, null));
     }
 
     Routes(PackumentRoutes packuments, TarballRoute tarballs, GatewayMetrics metrics, String metricsPath,
             Readiness readiness, AdminRoutes admin, ClientAccess access, boolean registry,
-            PassThroughRoutes passThrough) {
+            PassThroughRoutes passThrough, AccountRoutes accounts) {
         this.passThrough = passThrough;
+        this.accounts = accounts;
         this.admin = admin;
         this.access = access;
         this.registry = registry;
@@ -81,9 +84,14 @@ final class Routes {
 
     /**
      * Whether the route takes requests with {@code method}: every route reads (GET, HEAD); audit, search, writes
-     * and {@code ?write=true} reads are passed through (see {@link PassThroughRoutes}).
+     * and {@code ?write=true} reads are passed through (see {@link PassThroughRoutes}); login and the account
+     * endpoints take what {@link AccountRoutes} and {@link PassThroughRoutes} answer.
      */
     boolean allows(RegistryRequest request, io.netty.handler.codec.http.HttpMethod method) {
+        String account = accountAllowed(request);
+        if (account != null) {
+            return java.util.Arrays.asList(account.split(", ")).contains(method.name());
+        }
         if (PassThroughRoutes.handles(request, method, null)) {
             String allowed = PassThroughRoutes.allowed(request);
             return allowed == null || java.util.Arrays.asList(allowed.split(", ")).contains(method.name());
@@ -94,8 +102,28 @@ final class Routes {
 
     /** The {@code Allow} header of a 405 for the route. */
     String allowed(RegistryRequest request) {
+        String account = accountAllowed(request);
+        if (account != null) {
+            return account;
+        }
         String allowed = PassThroughRoutes.allowed(request);
         return allowed == null ? "GET, HEAD" : allowed;
+    }
+
+    /** The methods of the login and account routes; null for other routes. */
+    private static String accountAllowed(RegistryRequest request) {
+        if (request instanceof RegistryRequest.UserDocument) {
+            return "GET, HEAD, PUT";
+        }
+        if (request instanceof RegistryRequest.Account) {
+            return PassThroughRoutes.handles(request, io.netty.handler.codec.http.HttpMethod.GET, null)
+                    ? PassThroughRoutes.allowed(request) : AccountRoutes.allowed(request);
+        }
+        if (request instanceof RegistryRequest.Whoami || request instanceof RegistryRequest.WebLogin
+                || request instanceof RegistryRequest.Logout) {
+            return AccountRoutes.allowed(request);
+        }
+        return null;
     }
 
     void serve(Exchange ex, RegistryRequest request) {
@@ -106,17 +134,8 @@ final class Routes {
             access.deny(ex, name, authorization != null);
             return;
         }
-        if (request instanceof RegistryRequest.Whoami) {
-            if (client.isPresent()) {
-                HttpHeaders headers = new DefaultHttpHeaders();
-                headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-                headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-                ex.bytes(HttpResponseStatus.OK, headers, Json.object(java.util.Map.of("username", client.get())));
-            } else {
-                ClientAccess.challenge(ex, authorization == null
-                        ? "not logged in: whoami needs a gateway token (npm: //<gateway host>/:_authToken=<token>)"
-                        : "the gateway does not accept the token this request carries");
-            }
+        if (AccountRoutes.handles(request, ex.request().method())) {
+            accounts.serve(ex, request, client);
             return;
         }
         if (PassThroughRoutes.handles(request, ex.request().method(), ex.rawQuery())) {

@@ -16,6 +16,7 @@ import java.util.List;
  * @param adminToken     the bearer token the admin API requires, or null to disable it
  * @param access         which clients may read which packages
  * @param passThrough    where audit, search and writes go (see {@link PassThrough})
+ * @param login          checks {@code npm login} passwords; null: login is not configured
  */
 public record ServerServices(
         PackumentService packuments,
@@ -28,7 +29,8 @@ public record ServerServices(
         boolean jsonAccessLog,
         String adminToken,
         ClientAccess access,
-        PassThrough passThrough) {
+        PassThrough passThrough,
+        io.npmgateway.auth.LoginService login) {
 
     public ServerServices {
         access = access == null ? ClientAccess.open() : access;
@@ -40,7 +42,7 @@ public record ServerServices(
             List<Upstream> upstreams, GatewayMetrics metrics, String metricsPath, Integer metricsPort,
             boolean jsonAccessLog, String adminToken) {
         this(packuments, tarballs, store, upstreams, metrics, metricsPath, metricsPort, jsonAccessLog, adminToken,
-                null, null);
+                null, null, null);
     }
 
     /**
@@ -50,11 +52,9 @@ public record ServerServices(
      * @param auditUpstream the upstream that answers audits, or null (501)
      * @param rewriter      the gateway's tarball URL rewriter (for {@code ?write=true} reads and the reverse mapping
      *                      of whole documents written back)
-     * @param clients       client tokens; when any are configured, writes need one
      */
     public record PassThrough(Upstream writeTarget, Upstream auditUpstream,
-            java.util.function.Supplier<io.npmgateway.npm.PackumentRewriter> rewriter,
-            io.npmgateway.config.ClientTokens clients) {
-        static final PassThrough NONE = new PassThrough(null, null, null, io.npmgateway.config.ClientTokens.none());
+            java.util.function.Supplier<io.npmgateway.npm.PackumentRewriter> rewriter) {
+        static final PassThrough NONE = new PassThrough(null, null, null);
     }
 }

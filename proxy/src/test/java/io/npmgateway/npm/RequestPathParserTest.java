@@ -65,7 +65,7 @@ class RequestPathParserTest {
         assertThat(root.parse("/-/package/lodash/dist-tags"))
                 .isEqualTo(new RegistryRequest.DistTags(PackageName.parse("lodash")));
         assertThat(root.parse("/-/v1/search")).isEqualTo(new RegistryRequest.Search());
-        assertThat(root.parse("/-/v1/login")).isInstanceOf(RegistryRequest.UnknownMeta.class);
+        assertThat(root.parse("/-/v1/done")).isInstanceOf(RegistryRequest.UnknownMeta.class);
     }
 
     @Test
@@ -133,5 +133,45 @@ class RequestPathParserTest {
         assertThatThrownBy(() -> PackageName.parse("bad\u0001name"))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("\\u0001");
+    }
+
+    @Test
+    void loginLogoutAndWebLoginPaths() {
+        assertThat(root.parse("/-/user/org.couchdb.user:alice")).isEqualTo(new RegistryRequest.UserDocument("alice"));
+        assertThat(prefixed.parse("/npm/-/user/org.couchdb.user%3Aa%40b.c"))
+                .isEqualTo(new RegistryRequest.UserDocument("a@b.c"));
+        assertThat(root.parse("/-/v1/login")).isEqualTo(new RegistryRequest.WebLogin());
+        RegistryRequest logout = root.parse("/-/user/token/ngw1.abc.def");
+        assertThat(logout).isInstanceOf(RegistryRequest.Logout.class);
+        assertThat(((RegistryRequest.Logout) logout).token().reveal()).isEqualTo("ngw1.abc.def");
+        assertThat(logout.toString()).doesNotContain("ngw1.abc.def");
+        assertThatThrownBy(() -> root.parse("/-/user/org.couchdb.user:")).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> root.parse("/-/user/org.couchdb.user:a%2fb"))
+                .isInstanceOf(InvalidRequestException.class);
+    }
+
+    @Test
+    void accountEndpointsKeepASafeTargetForTheUpstream() {
+        assertThat(root.parse("/-/npm/v1/tokens")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.TOKENS, "-/npm/v1/tokens"));
+        assertThat(root.parse("/-/npm/v1/tokens/token/abc")).extracting(r -> ((RegistryRequest.Account) r).endpoint())
+                .isEqualTo(RegistryRequest.AccountEndpoint.TOKENS);
+        assertThat(root.parse("/-/npm/v1/user")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.PROFILE, "-/npm/v1/user"));
+        assertThat(root.parse("/-/npm/v1/keys")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.KEYS, "-/npm/v1/keys"));
+        assertThat(root.parse("/-/_view/starredByUser")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.STARS, "-/_view/starredByUser"));
+        assertThat(root.parse("/-/package/@corp%2fwidget/collaborators")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.ACCESS, "-/package/@corp%2fwidget/collaborators"));
+        assertThat(root.parse("/-/team/corp/devs/package")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.ACCESS, "-/team/corp/devs/package"));
+        assertThat(root.parse("/-/org/corp/package")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.ACCESS, "-/org/corp/package"));
+        assertThat(root.parse("/-/user/alice/package")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.ACCESS, "-/user/alice/package"));
+        assertThat(root.parse("/-/team/a%3Fx%20y/devs")).isEqualTo(new RegistryRequest.Account(
+                RegistryRequest.AccountEndpoint.ACCESS, "-/team/a%3Fx%20y/devs"));
+        assertThatThrownBy(() -> root.parse("/-/team/%2e%2e/devs")).isInstanceOf(InvalidRequestException.class);
     }
 }

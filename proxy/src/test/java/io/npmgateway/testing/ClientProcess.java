@@ -78,6 +78,108 @@ final class ClientProcess {
                 read(stderr), !exited);
     }
 
+    /**
+     * Runs a command that asks questions on its terminal: its output (stdout and stderr together) is read as it
+     * comes, and each prompt's answer is typed once its question has appeared. Fails the run (as a timeout) when a
+     * question does not appear before the deadline.
+     */
+    NpmResult runAnswering(List<String> command, Path workDir, Map<String, String> environment, Duration timeout,
+            List<Prompt> prompts) {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        Map<String, String> env = ChildEnvironment.clean(builder.environment());
+        // Someone answering prompts is not a CI job: no client may switch to its non-interactive defaults.
+        env.keySet().removeIf(name -> name.equals("CI") || name.startsWith("GITHUB_") || name.equals("BUILD_ID")
+                || name.equals("TF_BUILD") || name.equals("JENKINS_URL"));
+        env.putAll(environment);
+        Process process;
+        try {
+            process = ChildProcesses.start(builder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + command, e);
+        }
+        StringBuilder output = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try (java.io.Reader in = new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+                char[] buffer = new char[4096];
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    synchronized (output) {
+                        output.append(buffer, 0, n);
+                        output.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                // The process ended or was killed: what was read so far is the output.
+            }
+        }, "client-output-reader");
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean answered = true;
+        try (java.io.Writer in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
+            int from = 0;
+            for (Prompt prompt : prompts) {
+                int at = awaitText(output, prompt.question(), from, deadline, process);
+                if (at < 0) {
+                    answered = false;
+                    break;
+                }
+                from = at + prompt.question().length();
+                in.write(prompt.answer() + "\n");
+                in.flush();
+            }
+        } catch (IOException e) {
+            answered = false;
+        } catch (InterruptedException e) {
+            ChildProcesses.stopTree(process);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+        boolean exited;
+        try {
+            exited = answered && process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (!exited) {
+                ChildProcesses.stopTree(process);
+            }
+            reader.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            ChildProcesses.stopTree(process);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+        String text;
+        synchronized (output) {
+            text = output.toString();
+        }
+        return new NpmResult(List.copyOf(command), workDir, exited ? process.exitValue() : -1, text, "", !exited);
+    }
+
+    /** Where {@code text} appears in {@code output} at or after {@code from}; -1 when the deadline passes first. */
+    private static int awaitText(StringBuilder output, String text, int from, long deadline, Process process)
+            throws InterruptedException {
+        synchronized (output) {
+            while (true) {
+                int at = output.indexOf(text, from);
+                if (at >= 0) {
+                    return at;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return -1;
+                }
+                if (!process.isAlive()) {
+                    // Nothing more will come once the reader has drained the output; give it a moment to.
+                    output.wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 200));
+                    if (output.indexOf(text, from) < 0 && !process.isAlive()) {
+                        return output.indexOf(text, from);
+                    }
+                } else {
+                    output.wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 1000));
+                }
+            }
+        }
+    }
+
     static List<String> command(Path executable, String... args) {
         List<String> command = new ArrayList<>();
         command.add(executable.toString());

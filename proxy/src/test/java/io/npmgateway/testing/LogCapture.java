@@ -19,6 +19,7 @@ public final class LogCapture implements AutoCloseable {
     private static final String[] VERBOSE = {"io.npmgateway", "software.amazon.awssdk"};
 
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final Logger access = (Logger) LoggerFactory.getLogger("npm-gateway.access");
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final List<Level> previousLevels = new ArrayList<>();
 
@@ -26,6 +27,8 @@ public final class LogCapture implements AutoCloseable {
         appender.setName("test-capture");
         appender.start();
         root.addAppender(appender);
+        // The access log does not pass its lines on to the root logger (additivity="false"): listen to it directly.
+        access.addAppender(appender);
         for (String name : VERBOSE) {
             Logger logger = (Logger) LoggerFactory.getLogger(name);
             previousLevels.add(logger.getLevel());
@@ -55,6 +58,7 @@ public final class LogCapture implements AutoCloseable {
     @Override
     public void close() {
         root.detachAppender(appender);
+        access.detachAppender(appender);
         appender.stop();
         for (int i = 0; i < VERBOSE.length; i++) {
             ((Logger) LoggerFactory.getLogger(VERBOSE[i])).setLevel(previousLevels.get(i));

@@ -131,6 +131,33 @@ public final class NpmCli {
         return process.run(ClientProcess.command(executable, args), workDir, env, timeout, false);
     }
 
+    /**
+     * Runs {@code npm <args>} answering its terminal prompts in order ({@code npm login}: user name, password);
+     * the result's stdout holds stdout and stderr together.
+     */
+    public NpmResult runAnswering(Path workDir, java.util.List<Prompt> prompts, String... args) {
+        return process.runAnswering(ClientProcess.command(executable, args), workDir, environment(), timeout,
+                prompts);
+    }
+
+    private Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HOME", home.toString());
+        env.put("npm_config_userconfig", userConfig.toString());
+        env.put("npm_config_globalconfig", globalConfig.toString());
+        env.put("npm_config_cache", cacheDir.toString());
+        return env;
+    }
+
+    /** The user config file's current text (what {@code npm login} wrote into it). */
+    public String userConfigText() {
+        try {
+            return Files.readString(userConfig);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Runs {@code npm <args>} and fails with its whole output unless it succeeds. */
     public NpmResult runSuccessfully(Path workDir, String... args) {
         return run(workDir, args).assertSuccess();

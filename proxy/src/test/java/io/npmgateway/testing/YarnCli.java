@@ -99,6 +99,28 @@ public final class YarnCli {
 
     /** Runs {@code yarn <args>} in {@code workDir}; never throws for a non-zero exit. */
     public NpmResult run(Path workDir, String... args) {
+        return process.run(ClientProcess.command(executable, args), workDir, environment(), timeout);
+    }
+
+    /**
+     * Runs {@code yarn <args>} answering its terminal prompts in order ({@code yarn npm login}: user name,
+     * password); the result's stdout holds stdout and stderr together.
+     */
+    public NpmResult runAnswering(Path workDir, List<Prompt> prompts, String... args) {
+        return process.runAnswering(ClientProcess.command(executable, args), workDir, environment(), timeout,
+                prompts);
+    }
+
+    /** The text of the home configuration file ({@code .yarnrc.yml} for Yarn 4), where logins store tokens. */
+    public String homeConfigText() {
+        try {
+            return java.nio.file.Files.readString(home.resolve(line == Line.CLASSIC ? ".yarnrc" : ".yarnrc.yml"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOME", home.toString());
         env.put("XDG_CONFIG_HOME", home.resolve("config").toString());
@@ -110,8 +132,7 @@ public final class YarnCli {
             env.put("YARN_RC_FILENAME", ".yarnrc.yml");
             env.put("YARN_ENABLE_TELEMETRY", "0");
         }
-        List<String> command = ClientProcess.command(executable, args);
-        return process.run(command, workDir, env, timeout);
+        return env;
     }
 
     private static String quote(String value) {
