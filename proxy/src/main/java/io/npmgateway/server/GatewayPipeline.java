@@ -3,7 +3,6 @@ package io.npmgateway.server;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -40,17 +39,21 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        StreamedRequests streamed = new StreamedRequests(paths);
         // 1. Close connections that send or receive nothing for too long (idle keep-alives, slowloris).
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         // 2. HTTP/1.1 framing, with hard limits on the request line and headers (431/414 on excess).
         p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, config.maxHeaderBytes(), 64 * 1024));
-        // 3. Bodies bounded by method (reads: none to speak of; audit: a few MB; publish: configured), 413 beyond.
+        // 3. Bodies bounded by kind (reads: none to speak of; audit: a few MB; streamed writes such as publish:
+        //    configured, counted as they arrive), 413 beyond.
         //    Ahead of the keep-alive handler on purpose: that handler would close the connection as soon as the
         //    413 is written, while the client is still sending, and the reset can destroy the answer unread.
-        p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes()));
-        // 4. Connection: keep-alive / close bookkeeping; then whole requests.
+        p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes(), streamed));
+        // 4. Connection: keep-alive / close bookkeeping; then whole requests, except whole-document writes (publish),
+        //    whose bodies reach the route piece by piece and go upstream as they arrive.
         p.addLast("keep-alive", new HttpServerKeepAliveHandler());
-        p.addLast("aggregate", new HttpObjectAggregator(RequestBodyLimit.largest(config.maxPublishBytes()), true));
+        p.addLast("aggregate", new AggregateUnlessStreamed(RequestBodyLimit.largest(config.maxPublishBytes()),
+                streamed));
         // 5. Streamed bodies (tarballs) written only as fast as the client reads them.
         p.addLast("stream", new ChunkedWriteHandler());
         // 6. Route to the registry's answers; each answered request is logged and measured once.
