@@ -35,17 +35,26 @@ final class ChildGateway implements AutoCloseable {
 
     /** Starts a gateway on {@code dataDir} in front of {@code upstream} and returns once it answers {@code /-/ping}. */
     static ChildGateway start(Path dataDir, String upstream, Path log) {
+        return start(dataDir, log, List.of("--upstream", upstream));
+    }
+
+    /** Starts a gateway on {@code dataDir} configured by a YAML file (its port, bind and data dir overridden). */
+    static ChildGateway startWithConfig(Path dataDir, Path configFile, Path log) {
+        return start(dataDir, log, List.of("--config", configFile.toString()));
+    }
+
+    private static ChildGateway start(Path dataDir, Path log, List<String> arguments) {
         for (int attempt = 1; ; attempt++) {
             int port = GatewayProcess.freePort();
-            List<String> command = List.of(
+            List<String> command = new java.util.ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m",
                     "-cp", System.getProperty("java.class.path"),
                     "io.npmgateway.Main",
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
-                    "--data-dir", dataDir.toString(),
-                    "--upstream", upstream);
+                    "--data-dir", dataDir.toString()));
+            command.addAll(arguments);
             Process process;
             try {
                 appendToLog(log, "--- starting: " + String.join(" ", command.subList(3, command.size())) + "\n");
