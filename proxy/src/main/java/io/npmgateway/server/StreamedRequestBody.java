@@ -145,7 +145,6 @@ final class StreamedRequestBody {
             return;
         }
         discarding = true;
-        subscriber = null;
         paused = false;
         HttpContent next;
         while ((next = queued.poll()) != null) {
@@ -157,7 +156,10 @@ final class StreamedRequestBody {
         }
     }
 
-    /** The body will not be completed (the client went away, or the body went over its limit). */
+    /**
+     * The body will not be completed (the client went away, or the body went over its limit): the consumer is told
+     * even when the request was answered already, so an upload still under way is given up.
+     */
     void abort(String reason) {
         if (aborted || ended) {
             return;
