@@ -53,9 +53,13 @@ class StreamedWritesTest extends GatewayHttpTest {
     }
 
     private void startWithWriteTarget(String url, int maxPublish) {
+        startWithWriteTarget(url, maxPublish, Duration.ofSeconds(10));
+    }
+
+    private void startWithWriteTarget(String url, int maxPublish, Duration readTimeout) {
         gateway = Gateway.start(new GatewayConfig(
                 new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(30), 16 * 1024, maxPublish),
-                dataDir, List.of(new UpstreamConfig("target", url, Duration.ofSeconds(2), Duration.ofSeconds(10))),
+                dataDir, List.of(new UpstreamConfig("target", url, Duration.ofSeconds(2), readTimeout)),
                 CacheConfig.defaults(), StorageConfig.defaults(), List.<RouteConfig>of(), ClientTokens.none(),
                 "target", null));
     }
@@ -148,6 +152,56 @@ class StreamedWritesTest extends GatewayHttpTest {
         String received = raw.received().get(20, TimeUnit.SECONDS);
         assertThat(received).startsWith("PUT /lib HTTP/1.1").contains("{\"name\":\"lib\"")
                 .doesNotEndWith("0\r\n\r\n");
+    }
+
+    @Test
+    void theClientIsReadOnlyAsFastAsTheUpstreamTakesTheBodyAndAStalledUpstreamGets504() throws Exception {
+        raw = new RawUpstream(false, true);
+        startWithWriteTarget(raw.url(), Integer.MAX_VALUE - 8, Duration.ofSeconds(1));
+        long bodySize = 256L * 1024 * 1024;
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.localAddress().getPort())) {
+            OutputStream out = client.getOutputStream();
+            out.write(("PUT /lib HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + bodySize + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            Thread writer = new Thread(() -> {
+                byte[] piece = new byte[64 * 1024];
+                Arrays.fill(piece, (byte) ' ');
+                try {
+                    for (long left = bodySize; left > 0; left -= piece.length) {
+                        out.write(piece);
+                        sent.addAndGet(piece.length);
+                    }
+                } catch (IOException e) {
+                    // The gateway closed the connection after its answer: the rest is not wanted.
+                }
+            }, "slow-upstream-client");
+            writer.setDaemon(true);
+            writer.start();
+
+            // The upstream takes the head and then no byte of the body: the gateway's answer says it stalled.
+            String answer = readHead(client.getInputStream());
+            long sentWhenAnswered = sent.get();
+            assertThat(answer).startsWith("HTTP/1.1 504");
+            // Had the gateway read the client faster than the upstream took bytes, it would have read the whole
+            // body during the second the upstream was silent. It read only what the socket buffers hold; after
+            // its answer it reads and drops at most RequestBodyLimit.MAX_DISCARD more before closing.
+            assertThat(sentWhenAnswered).isLessThan(bodySize / 2);
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(sent.get()).isLessThan(bodySize / 2);
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                break;
+            }
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Test
@@ -268,10 +322,16 @@ class StreamedWritesTest extends GatewayHttpTest {
         private final CompletableFuture<String> received = new CompletableFuture<>();
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final Thread thread;
+        private final CountDownLatch released = new CountDownLatch(1);
 
         RawUpstream(boolean failing) throws IOException {
+            this(failing, false);
+        }
+
+        /** {@code stalling}: reads the request head, then nothing more until the gateway closes the connection. */
+        RawUpstream(boolean failing, boolean stalling) throws IOException {
             server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-            thread = new Thread(() -> serve(failing), "raw-upstream");
+            thread = new Thread(() -> serve(failing, stalling), "raw-upstream");
             thread.setDaemon(true);
             thread.start();
         }
@@ -303,8 +363,14 @@ class StreamedWritesTest extends GatewayHttpTest {
             }
         }
 
-        private void serve(boolean failing) {
+        private void serve(boolean failing, boolean stalling) {
             try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                if (stalling) {
+                    // The head is taken; then silence until the test ends.
+                    readHead(in);
+                    released.await();
+                    return;
+                }
                 byte[] buffer = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buffer)) > 0) {
@@ -320,6 +386,8 @@ class StreamedWritesTest extends GatewayHttpTest {
                 }
             } catch (IOException e) {
                 // A reset from the gateway's side ends the recording too.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 received.complete(bytes.toString(StandardCharsets.ISO_8859_1));
             }
@@ -327,6 +395,7 @@ class StreamedWritesTest extends GatewayHttpTest {
 
         @Override
         public void close() throws IOException {
+            released.countDown();
             server.close();
         }
     }
