@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  * One upstream GET across its redirects and retries. Added to a pooled connection's pipeline for the length of
  * one response, it reads only when its mode asks (documents: always; streams: when the consumer asks), enforces
  * the read timeout as "no bytes for this long after we asked for some", follows redirects with headers chosen
- * for each target, and retries once on a pooled connection that turned out to be closed.
+ * for each target, and retries once on a pooled connection that turned out to be closed. Writes carry a whole
+ * body, or one streamed while it arrives ({@link StreamedUpload}: sent in chunks after the head, with no read timeout
+ * until its end, since the upstream rightly says nothing while it receives).
  *
  * <p>All state is touched on the connection's event loop only. The exchange is added to one connection at a time,
  * but to a new one after a redirect or a retry, hence {@code @Sharable} (Netty refuses to add a handler a second time
@@ -164,10 +166,13 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
 
     /** The producer gave the upload up (its client went away): the connection is closed, the caller told. */
     void abortUpload() {
-        if (runDone || finished) {
+        if (finished) {
             return;
         }
-        endRun(false);
+        if (channel != null && !runDone) {
+            endRun(false);
+        }
+        // Not connected yet: the connection, once made, is closed unused (see run).
         fail(new UpstreamException(call.upstreamId(), UpstreamFailure.CANCELLED,
                 "the upload was abandoned by its client"));
     }
