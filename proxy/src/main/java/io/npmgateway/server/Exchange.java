@@ -207,8 +207,17 @@ public final class Exchange {
         send(response, body.length);
     }
 
+    /** Bodies above this are streamed in chunks (see {@link ByteArrayInput}); below, written in one piece. */
+    static final int STREAM_ABOVE = 256 * 1024;
+
     /** Answers with whole bytes; for HEAD, the same headers and no body. */
     public void bytes(HttpResponseStatus status, HttpHeaders headers, byte[] body) {
+        if (body.length > STREAM_ABOVE && !isHead()) {
+            if (startStream(status, headers, body.length)) {
+                endStream(ctx.writeAndFlush(new io.netty.handler.codec.http.HttpChunkedInput(new ByteArrayInput(body))));
+            }
+            return;
+        }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         response.headers().set(headers);

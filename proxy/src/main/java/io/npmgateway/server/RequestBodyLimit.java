@@ -55,7 +55,7 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
     private int limit;
     private long received;
     private boolean discarding;
-    private String method = "";
+    private HttpMethod method = HttpMethod.GET;
 
     RequestBodyLimit(int maxWriteBody, StreamedRequests streamed) {
         this.maxWriteBody = maxWriteBody;
@@ -107,7 +107,7 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
             expectsContinue = HttpUtil.is100ContinueExpected(request);
             streaming = streamed.streams(request);
             limit = streaming ? maxWriteBody : limitFor(request.method());
-            method = request.method().name().replaceAll("[^A-Z]", "?");
+            method = request.method();
             long declared = HttpUtil.getContentLength(request, -1L);
             if (declared > limit) {
                 // A client waiting for "100 Continue" sends no body: nothing to drain.
@@ -143,7 +143,7 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
     private void reject(ChannelHandlerContext ctx, long size, boolean closeNow) {
         discarding = true;
         byte[] body = Json.errorBody("request body of " + size + " bytes or more is larger than the " + limit
-                + " bytes this gateway accepts for a " + method + " request");
+                + " bytes this gateway accepts for a " + method.name().replaceAll("[^A-Z]", "?") + " request");
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");

@@ -3,7 +3,6 @@ package io.npmgateway.server;
 import io.npmgateway.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,18 +37,24 @@ final class RequestObserver {
     private String line(Exchange ex, int status, long nanos) {
         String method = ex.request().method().name();
         String path = LogText.printable(ex.request().uri());
-        double millis = nanos / (double) TimeUnit.MILLISECONDS.toNanos(1);
+        String millis = tenths(nanos);
         String upstream = ex.upstreamId() == null ? "-" : ex.upstreamId();
         String client = client(ex.context().channel().remoteAddress());
         if (json) {
             return "{\"client\":\"" + client + "\",\"method\":\"" + method + "\",\"path\":\"" + path
                     + "\",\"status\":" + status + ",\"bytes\":" + ex.bytes() + ",\"ms\":"
-                    + String.format(java.util.Locale.ROOT, "%.1f", millis) + ",\"cache\":\"" + ex.outcome().label()
+                    + millis + ",\"cache\":\"" + ex.outcome().label()
                     + "\",\"upstream\":\"" + upstream + "\",\"complete\":" + ex.completed() + "}";
         }
         return client + " " + method + " " + path + " " + status + " " + ex.bytes() + "B "
-                + String.format(java.util.Locale.ROOT, "%.1f", millis) + "ms cache=" + ex.outcome().label()
+                + millis + "ms cache=" + ex.outcome().label()
                 + " upstream=" + upstream + (ex.completed() ? "" : " incomplete");
+    }
+
+    /** Milliseconds with one decimal, without String.format (which costs more than the rest of the line). */
+    static String tenths(long nanos) {
+        long tenths = (nanos + 50_000) / 100_000;
+        return (tenths / 10) + "." + (tenths % 10);
     }
 
     private static String client(SocketAddress address) {

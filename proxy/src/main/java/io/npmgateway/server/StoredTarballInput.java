@@ -2,7 +2,6 @@ package io.npmgateway.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.stream.ChunkedInput;
 import io.npmgateway.storage.TarballManifest;
@@ -40,9 +39,20 @@ final class StoredTarballInput implements ChunkedInput<ByteBuf> {
         if (isEndOfInput()) {
             return null;
         }
-        byte[] chunk = store.readChunk(manifest, next++);
-        sent += chunk.length;
-        return Unpooled.wrappedBuffer(chunk);
+        // RocksDB copies the chunk straight into a pooled off-heap buffer, which the socket write then uses as is:
+        // one copy, no heap array (a heap buffer would be copied again into a direct one by the transport).
+        int length = manifest.chunkLength(next);
+        ByteBuf chunk = allocator.directBuffer(length, length);
+        try {
+            store.readChunk(manifest, next, chunk.internalNioBuffer(0, length));
+            chunk.writerIndex(length);
+        } catch (RuntimeException e) {
+            chunk.release();
+            throw e;
+        }
+        next++;
+        sent += length;
+        return chunk;
     }
 
     @Override

@@ -221,6 +221,37 @@ class RegistryRoutesTest extends GatewayHttpTest {
         assertThat(get("npm/left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void aPackumentOfMegabytesReachesManyConcurrentClientsWholeAndIdentical() throws Exception {
+        // Over Exchange.STREAM_ABOVE, so the body goes out in chunks as each client reads.
+        String readme = "an old package with a long readme. ".repeat(100_000);
+        String doc = "{\"_id\":\"big-doc\",\"name\":\"big-doc\",\"readme\":\"" + readme + "\","
+                + "\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{\"1.0.0\":{\"name\":\"big-doc\","
+                + "\"version\":\"1.0.0\",\"dist\":{\"tarball\":\"" + upstream.url() + "big-doc/-/big-doc-1.0.0.tgz\"}}}}";
+        upstream.route("big-doc", r -> new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json")
+                .body(new Buffer().writeUtf8(doc)).build());
+        startGateway();
+        HttpResponse<byte[]> first = get("big-doc", "Accept", "application/json");
+        assertThat(first.body().length).isGreaterThan(Exchange.STREAM_ABOVE * 4);
+        assertThat(first.headers().firstValue("content-length")).hasValue(String.valueOf(first.body().length));
+
+        List<CompletableFuture<HttpResponse<byte[]>>> all = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            all.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + "big-doc"))
+                    .header("Accept", "application/json").timeout(java.time.Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        for (CompletableFuture<HttpResponse<byte[]>> f : all) {
+            HttpResponse<byte[]> r = f.get(60, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("x-npm-gateway-cache")).hasValue("hit");
+            assertThat(r.body()).isEqualTo(first.body());
+        }
+        HttpResponse<byte[]> head = send("HEAD", "big-doc");
+        assertThat(head.headers().firstValue("content-length")).hasValue(String.valueOf(first.body().length));
+        assertThat(head.body()).isEmpty();
+    }
+
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {

@@ -49,7 +49,14 @@ public final class GatewayStore implements AutoCloseable {
      * start-up) on a background thread, so that it overlaps with whatever the caller does before {@link #open}.
      */
     public static void preloadInBackground() {
-        Thread loader = new Thread(org.rocksdb.RocksDB::loadLibrary, "npm-gateway-rocksdb-preload");
+        Thread loader = new Thread(() -> {
+            try {
+                org.rocksdb.RocksDB.loadLibrary();
+            } catch (Throwable e) {
+                // Only a head start: open() loads the library again and reports a real failure there. A process that
+                // exits early (a configuration error) interrupts this load, and its trace must not reach the console.
+            }
+        }, "npm-gateway-rocksdb-preload");
         loader.setDaemon(true);
         loader.start();
     }
