@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
  *   idleTimeout: 60s
  *   maxHeaderSize: 16KB
  *   headerTimeout: 20s                   # longest a client may take to send a request's head; more gets 408
- *   maxPublishSize: 10MB                  # largest npm publish body (about 1.33 x the tarball); more gets 413
+ *   maxPublishSize: 1GB                   # largest npm publish body (about 1.33 x the tarball), streamed; more: 413
  * dataDir: /var/lib/npm-gateway           # default ./data
  * upstreams:                              # in priority order
  *   - id: corp                            # [A-Za-z0-9_.-]{1,64}, unique; default upstream1, upstream2, ...

@@ -11,9 +11,11 @@ import java.time.Duration;
  *                    "derive it from the listening address". Never taken from a request's Host header.
  * @param idleTimeout a connection with no traffic for this long is closed (slow clients, idle keep-alives)
  * @param maxHeaderBytes the largest request head accepted; larger gets 431
- * @param maxPublishBytes the largest write body accepted ({@code npm publish} sends the tarball base64-encoded
- *                       inside its JSON, about 1.33 times the tarball); larger gets 413. Held in memory while it is
- *                       forwarded, so it also bounds the heap one publish needs.
+ * @param maxPublishBytes the largest whole-document write body accepted ({@code npm publish} sends the tarball
+ *                       base64-encoded inside its JSON, about 1.33 times the tarball), counted as it arrives; larger
+ *                       gets 413. Such bodies are streamed to the write target, never held in memory, so the limit
+ *                       costs no heap: it only keeps bodies the write target would refuse from being sent at all.
+ *                       Small writes that are not streamed (dist-tags, compressed bodies) stay capped at 10 MB.
  * @param headerTimeout   the longest a client may take to send a request's head (request line and headers) once
  *                        it has started; longer gets 408 and the connection closed. The idle timeout alone does not
  *                        stop a client that dribbles a byte every few seconds (slowloris): each byte resets it.
@@ -23,8 +25,11 @@ public record ServerConfig(String bind, int port, String publicUrl, Duration idl
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 4873;
-    /** Verdaccio's historical default: 10 MB of JSON, a tarball of about 7.5 MB. */
-    public static final int DEFAULT_MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
+    /**
+     * 1 GB of JSON, a tarball of about 750 MB: publish bodies stream through, so the gateway need not be the tighter
+     * bound; the write target refuses what it will not take (its 413 comes back as it sent it).
+     */
+    public static final int DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024 * 1024;
     /** Real clients send a request head in one packet; a slow network still does it in well under a second. */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(20);
 

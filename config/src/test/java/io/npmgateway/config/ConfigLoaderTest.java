@@ -197,9 +197,9 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void maxPublishSizeBoundsWriteBodiesAndDefaultsToTenMegabytes() throws Exception {
+    void maxPublishSizeBoundsWriteBodiesAndDefaultsToOneGigabyte() throws Exception {
         assertThat(load("upstreams: [{ id: a, url: \"https://a.example/\" }]\n").server().maxPublishBytes())
-                .isEqualTo(10 * 1024 * 1024);
+                .isEqualTo(1024 * 1024 * 1024);
         GatewayConfig c = load("""
                 server: { maxPublishSize: 64MB }
                 upstreams: [{ id: a, url: "https://a.example/" }]

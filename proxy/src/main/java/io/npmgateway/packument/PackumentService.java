@@ -33,6 +33,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -56,6 +57,12 @@ import org.slf4j.LoggerFactory;
  * rebuilt from the keys of the upstreams of the package's <em>current</em> route only (a route that moved a scope
  * to a private upstream never serves a copy fetched from a public one). Keys start with the package name so a
  * purge of a package is one prefix deletion.
+ *
+ * <p><b>Writes win over reads under way.</b> A fetch that started before a write (publish, deprecate) may bring the
+ * pre-write document after the write dropped the cached one; caching it then would hide the new version until the
+ * copy went stale. So {@link #invalidate} bumps the package's write generation, and a fetch stores what it got (in
+ * memory, on disk, or as "not found") only if the generation it started with is still current; lookups after the
+ * write start a fetch of their own instead of joining the older one.
  */
 public final class PackumentService {
     private static final Logger LOG = LoggerFactory.getLogger(PackumentService.class);
@@ -75,6 +82,12 @@ public final class PackumentService {
     private final Cache<PackageName, Boolean> notFound;
     private final ConcurrentHashMap<PackageName, CompletableFuture<PackumentLookup>> inFlight =
             new ConcurrentHashMap<>();
+    /**
+     * Write generations, striped by name so no entry is kept per package: two names sharing a stripe only means a
+     * write to one keeps a fetch of the other from being cached once.
+     */
+    private final AtomicLongArray writeGenerations = new AtomicLongArray(GENERATION_STRIPES);
+    static final int GENERATION_STRIPES = 4096;
 
     public PackumentService(UpstreamChain chain, Supplier<PackumentRewriter> rewriter, MetadataStore disk,
             CacheConfig config, Clock clock, Executor rewriteExecutor, GatewayMetrics metrics) {
@@ -126,8 +139,13 @@ public final class PackumentService {
         return refresh(name);
     }
 
-    /** Drops a package's cached document (after a publish, or by an operator). */
+    /**
+     * Drops a package's cached document (after a publish, or by an operator); a fetch already under way will not
+     * cache what it brings (see the class comment).
+     */
     public void invalidate(PackageName name) {
+        writeGenerations.incrementAndGet(stripe(name));
+        inFlight.remove(name);
         documents.invalidate(name);
         notFound.invalidate(name);
         deleteFromDisk(name);
@@ -135,6 +153,30 @@ public final class PackumentService {
 
     public Cache<PackageName, CachedPackument> cache() {
         return documents;
+    }
+
+    private static int stripe(PackageName name) {
+        return Math.floorMod(name.hashCode(), GENERATION_STRIPES);
+    }
+
+    private long generation(PackageName name) {
+        return writeGenerations.get(stripe(name));
+    }
+
+    /** Whether a write dropped the package since a fetch read {@code generation}: what it brings is not cached. */
+    private boolean overtaken(PackageName name, long generation) {
+        return generation(name) != generation;
+    }
+
+    /** Caches a document unless a write overtook the fetch that brought it (checked again after, for a write between). */
+    private void cache(PackageName name, CachedPackument document, long generation) {
+        if (overtaken(name, generation)) {
+            return;
+        }
+        documents.put(name, document);
+        if (overtaken(name, generation)) {
+            documents.asMap().remove(name, document);
+        }
     }
 
     private boolean isFresh(CachedPackument p) {
@@ -154,15 +196,16 @@ public final class PackumentService {
             metrics.coalesced(FetchKind.PACKUMENT);
             return existing;
         }
+        long generation = generation(name);
         CachedPackument inMemory = documents.getIfPresent(name);
-        CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory)
+        CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory, generation)
                 : CompletableFuture.supplyAsync(() -> fromDisk(name), rewriteExecutor).thenCompose(onDisk -> {
                     if (onDisk != null && isFresh(onDisk)) {
-                        documents.put(name, onDisk);
+                        cache(name, onDisk, generation);
                         return CompletableFuture.completedFuture(
                                 (PackumentLookup) new PackumentLookup.Found(onDisk, CacheOutcome.HIT));
                     }
-                    return fetch(name, onDisk);
+                    return fetch(name, onDisk, generation);
                 });
         work.whenComplete((result, error) -> {
             inFlight.remove(name, mine);
@@ -220,7 +263,7 @@ public final class PackumentService {
         return CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, fetchedAt);
     }
 
-    private CompletableFuture<PackumentLookup> fetch(PackageName name, CachedPackument previous) {
+    private CompletableFuture<PackumentLookup> fetch(PackageName name, CachedPackument previous, long generation) {
         Map<String, UpstreamChain.Validators> validators = new HashMap<>();
         if (previous != null) {
             for (CachedPackument.Origin o : previous.origins()) {
@@ -229,14 +272,16 @@ public final class PackumentService {
             }
         }
         return chain.fetchPackument(name, validators, config.maxPackumentBytes())
-                .thenComposeAsync(fetch -> onFetched(name, previous, fetch), rewriteExecutor)
+                .thenComposeAsync(fetch -> onFetched(name, previous, fetch, generation), rewriteExecutor)
                 .exceptionally(error -> {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                             ? error.getCause() : error;
                     if (previous != null && cause instanceof UpstreamException && withinMaxStale(previous)) {
                         // Keep serving it from memory (a copy read from disk would otherwise be re-read and
                         // re-rewritten on every request while the upstream is down).
-                        documents.asMap().putIfAbsent(name, previous);
+                        if (!overtaken(name, generation)) {
+                            documents.asMap().putIfAbsent(name, previous);
+                        }
                         metrics.staleServed();
                         return new PackumentLookup.Found(previous, CacheOutcome.STALE);
                     }
@@ -245,12 +290,18 @@ public final class PackumentService {
     }
 
     private CompletableFuture<PackumentLookup> onFetched(PackageName name, CachedPackument previous,
-            PackumentFetch fetch) {
+            PackumentFetch fetch, long generation) {
         long now = clock.millis();
         if (fetch instanceof PackumentFetch.NotFound) {
             documents.invalidate(name);
             onDisk(name, "forget", () -> deleteFromDisk(name));
-            notFound.put(name, Boolean.TRUE);
+            if (!overtaken(name, generation)) {
+                // A first publish may have just created it: "not found" from before it must not stick.
+                notFound.put(name, Boolean.TRUE);
+                if (overtaken(name, generation)) {
+                    notFound.invalidate(name);
+                }
+            }
             return CompletableFuture.completedFuture(new PackumentLookup.NotFound());
         }
         List<Answer> answers = ((PackumentFetch.Fetched) fetch).answers();
@@ -263,11 +314,13 @@ public final class PackumentService {
                 CachedPackument.Origin o = previous.origins().get(i).revalidated(a.response().etag(),
                         a.response().lastModified());
                 revalidated.add(o);
-                onDisk(name, "revalidate", () -> disk.markRevalidated(diskKey(name, o.upstreamId()), o.etag(),
-                        o.lastModified(), now));
+                if (!overtaken(name, generation)) {
+                    onDisk(name, "revalidate", () -> disk.markRevalidated(diskKey(name, o.upstreamId()), o.etag(),
+                            o.lastModified(), now));
+                }
             }
             CachedPackument renewed = previous.renewed(now, revalidated);
-            documents.put(name, renewed);
+            cache(name, renewed, generation);
             return CompletableFuture.completedFuture(new PackumentLookup.Found(renewed, CacheOutcome.REVALIDATED));
         }
         return bodies(name, previous, answers).thenApplyAsync(inputs -> {
@@ -283,9 +336,15 @@ public final class PackumentService {
                 origins.add(input.origin());
             }
             CachedPackument encoded = CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, now);
-            documents.put(name, encoded);
-            notFound.invalidate(name);
-            onDisk(name, "store", () -> store(name, inputs, now));
+            if (!overtaken(name, generation)) {
+                cache(name, encoded, generation);
+                notFound.invalidate(name);
+                onDisk(name, "store", () -> store(name, inputs, now));
+                if (overtaken(name, generation)) {
+                    // A write came in while it was being stored: the copy on disk is from before it.
+                    onDisk(name, "forget", () -> deleteFromDisk(name));
+                }
+            }
             return (PackumentLookup) new PackumentLookup.Found(encoded,
                     previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED);
         }, rewriteExecutor);

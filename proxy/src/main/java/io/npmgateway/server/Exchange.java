@@ -46,11 +46,40 @@ public final class Exchange {
     private volatile boolean lingerAfterAnswer;
     private volatile boolean secretInTarget;
 
+    private final StreamedRequestBody streamedBody;
+
     Exchange(ChannelHandlerContext ctx, HttpRequest request, java.util.function.Consumer<Exchange> onFinished) {
+        this(ctx, request, onFinished, null);
+    }
+
+    Exchange(ChannelHandlerContext ctx, HttpRequest request, java.util.function.Consumer<Exchange> onFinished,
+            StreamedRequestBody streamedBody) {
         this.ctx = ctx;
         this.request = request;
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.onFinished = onFinished;
+        this.streamedBody = streamedBody;
+    }
+
+    /**
+     * The body of a streamed request (see {@link StreamedRequests}), to be consumed as it arrives; null when the
+     * request came whole (its body is {@link #body()}).
+     */
+    StreamedRequestBody streamedBody() {
+        return streamedBody;
+    }
+
+    /**
+     * Records that the answer was written by an earlier handler (the body limit's 413 for a streamed body); false
+     * when this exchange had answered already.
+     */
+    boolean answeredElsewhere(HttpResponseStatus status) {
+        if (!claim()) {
+            return false;
+        }
+        this.status = status.code();
+        onFinished.accept(this);
+        return true;
     }
 
     /** Labels the request for the access log and metrics: which route, how the cache took part, which upstream. */

@@ -4,7 +4,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -41,6 +40,7 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        StreamedRequests streamed = new StreamedRequests(paths);
         // 1. Close connections that send or receive nothing for too long (idle keep-alives).
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         // 2. Request heads: a deadline once one has started (slowloris: 408), and no obs-fold, bare CR/LF or control
@@ -59,13 +59,16 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
         //    Framing the decoder accepts but a proxy might not read the same way (a body on GET, a transfer coding
         //    other than chunked) marks the request failed: 400 and closed by the registry handler.
         p.addLast("framing", new RequestHeadGuard.AfterCodec(heads));
-        // 4. Bodies bounded by method (reads: none to speak of; audit: a few MB; publish: configured), 413 beyond.
+        // 4. Bodies bounded by kind (reads: none to speak of; audit: a few MB; streamed writes such as publish:
+        //    configured, counted as they arrive), 413 beyond.
         //    Ahead of the keep-alive handler on purpose: that handler would close the connection as soon as the
         //    413 is written, while the client is still sending, and the reset can destroy the answer unread.
-        p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes()));
-        // 5. Connection: keep-alive / close bookkeeping; then whole requests.
+        p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes(), streamed));
+        // 5. Connection: keep-alive / close bookkeeping; then whole requests, except whole-document writes (publish),
+        //    whose bodies reach the route piece by piece and go upstream as they arrive.
         p.addLast("keep-alive", new HttpServerKeepAliveHandler());
-        p.addLast("aggregate", new HttpObjectAggregator(RequestBodyLimit.largest(config.maxPublishBytes()), true));
+        p.addLast("aggregate", new AggregateUnlessStreamed(RequestBodyLimit.largest(config.maxPublishBytes()),
+                streamed));
         // 6. Streamed bodies (tarballs) written only as fast as the client reads them.
         p.addLast("stream", new ChunkedWriteHandler());
         // 7. Route to the registry's answers; each answered request is logged and measured once.

@@ -360,10 +360,14 @@ final class PassThroughRoutes {
         if (writeRead) {
             target = target + "?write=true";
         }
+        if (ex.streamedBody() != null) {
+            streamedWrite(ex, method, name, target);
+            return;
+        }
         byte[] body;
         try {
             // The upstream gets the body without a Content-Encoding: decompressed here if the client compressed it.
-            body = plainBody(ex, maxWriteBody);
+            body = plainBody(ex, (int) Math.min(maxWriteBody, MAX_RESPONSE_BYTES));
         } catch (BodyException e) {
             ex.error(e.status, e.getMessage());
             return;
@@ -372,31 +376,64 @@ final class PassThroughRoutes {
                 || request instanceof RegistryRequest.Revision)) {
             body = TarballUrlReverser.reverse(body, rewriter.get().baseUrl(), writeTarget.config().url());
         }
+        Map<String, String> headers = writeHeaders(ex, body.length > 0);
+        CompletableFuture<ForwardedResponse> forwarded = writeTarget.forward(method, target, headers,
+                method.equals("GET") || method.equals("HEAD") ? null : body, MAX_RESPONSE_BYTES);
+        if (!writeRead) {
+            forwarded = afterWrite(forwarded, method, name);
+        } else {
+            forwarded = forwarded.thenApply(response -> rewriteForReading(name, response));
+        }
+        relay(ex, writeTarget, forwarded, method + " " + name, null);
+    }
+
+    private static Map<String, String> writeHeaders(Exchange ex, boolean hasBody) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Accept", "application/json");
         headers.put("Accept-Encoding", "gzip");
         String contentType = ex.header(HttpHeaderNames.CONTENT_TYPE);
-        if (body.length > 0 || contentType != null) {
+        if (hasBody || contentType != null) {
             headers.put("Content-Type", contentType == null ? "application/json" : contentType);
         }
         String otp = ex.header("npm-otp");
         if (otp != null) {
             headers.put("npm-otp", otp);
         }
-        CompletableFuture<ForwardedResponse> forwarded = writeTarget.forward(method, target, headers,
-                method.equals("GET") || method.equals("HEAD") ? null : body, MAX_RESPONSE_BYTES);
-        if (!writeRead) {
-            forwarded = forwarded.whenComplete((response, error) -> {
-                // Even a failed write may have changed the upstream: a fresh read costs little.
-                packuments.invalidate(name);
-                if (response != null && response.status() < 300) {
-                    LOG.info("{} {} went to upstream '{}': {}", method, name, writeTarget.id(), response.status());
-                }
-            });
-        } else {
-            forwarded = forwarded.thenApply(response -> rewriteForReading(name, response));
-        }
-        relay(ex, writeTarget, forwarded, method + " " + name, null);
+        return headers;
+    }
+
+    private CompletableFuture<ForwardedResponse> afterWrite(CompletableFuture<ForwardedResponse> forwarded,
+            String method, PackageName name) {
+        return forwarded.whenComplete((response, error) -> {
+            // Even a failed write may have changed the upstream: a fresh read costs little.
+            packuments.invalidate(name);
+            if (response != null && response.status() < 300) {
+                LOG.info("{} {} went to upstream '{}': {}", method, name, writeTarget.id(), response.status());
+            }
+        });
+    }
+
+    /**
+     * A whole-document write (publish) whose body is streamed: the upload to the write target starts at once, and
+     * the body follows piece by piece as the client sends it, tarball URLs mapped back on the way (see
+     * {@link UploadPump}). The upstream's answer is relayed; a client that goes away abandons the upload, and an
+     * upstream that fails mid-way gets the client a 502.
+     */
+    private void streamedWrite(Exchange ex, String method, PackageName name, String target) {
+        StreamedRequestBody body = ex.streamedBody();
+        io.netty.util.concurrent.EventExecutor loop = ex.context().executor();
+        writeTarget.upload(method, target, writeHeaders(ex, true), MAX_RESPONSE_BYTES, loop)
+                .whenComplete((upload, error) -> loop.execute(() -> {
+                    if (error != null) {
+                        packuments.invalidate(name);
+                        relay(ex, writeTarget, null, method + " " + name, error);
+                        return;
+                    }
+                    CompletableFuture<ForwardedResponse> forwarded = afterWrite(upload.response(), method, name);
+                    body.subscribe(new UploadPump(body, upload, rewriter.get().baseUrl(),
+                            writeTarget.config().url()));
+                    relay(ex, writeTarget, forwarded, method + " " + name, null);
+                }));
     }
 
     /** A {@code ?write=true} document gets gateway tarball URLs, like every read (npm unpublish derives paths from them). */

@@ -6,6 +6,10 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -23,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * The last handler of a client connection: checks what the codec decoded, routes the path to a
  * {@link RegistryRequest} and hands it to the route that answers it. Requests on one connection are answered
  * strictly in order: a pipelined request waits until the response before it has been written.
+ *
+ * <p>Most requests arrive whole; a streamed write (see {@link StreamedRequests}) arrives as its head, dispatched at
+ * once with a {@link StreamedRequestBody}, followed by body pieces fed to that body as they are decoded.
  */
 final class RegistryHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryHandler.class);
@@ -31,10 +38,26 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     private final Routes routes;
     private final RequestObserver observer;
     private final InFlight inFlight;
-    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    /** The streamed body whose pieces are arriving now, or null. */
+    private StreamedRequestBody receiving;
+    /** The exchange answering the streamed request being received, once dispatched. */
+    private Exchange receivingExchange;
     private boolean busy;
     /** A request on this connection could not be decoded: nothing after it is read as a request. */
     private boolean refusing;
+
+    /** A request that arrived while another was being answered: whole, or a streamed head with its body. */
+    private record Waiting(HttpRequest request, StreamedRequestBody body) {
+        void release() {
+            if (request instanceof FullHttpRequest full) {
+                full.release();
+            }
+            if (body != null) {
+                body.abort("the connection closed");
+            }
+        }
+    }
 
     RegistryHandler(RequestPathParser paths, Routes routes, RequestObserver observer, InFlight inFlight) {
         this.paths = paths;
@@ -45,35 +68,60 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest)) {
+        if (refusing) {
+            // A request on this connection could not be decoded: what follows it is not read as requests.
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
         }
-        FullHttpRequest request = (FullHttpRequest) msg;
-        if (refusing) {
-            request.release();
+        Waiting arrived;
+        if (msg instanceof FullHttpRequest full) {
+            arrived = new Waiting(full, null);
+        } else if (msg instanceof HttpRequest head) {
+            receiving = new StreamedRequestBody(ctx, HttpUtil.is100ContinueExpected(head));
+            receivingExchange = null;
+            arrived = new Waiting(head, receiving);
+        } else {
+            if (msg instanceof HttpContent content && receiving != null) {
+                StreamedRequestBody body = receiving;
+                if (content instanceof LastHttpContent) {
+                    receiving = null;
+                    receivingExchange = null;
+                }
+                body.onContent(content);
+            } else {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
             return;
         }
         if (busy) {
             if (waiting.size() >= 16) {
-                request.release();
+                arrived.release();
                 ctx.close();
                 return;
             }
-            waiting.add(request);
+            waiting.add(arrived);
             return;
         }
-        handle(ctx, request);
+        handle(ctx, arrived);
     }
 
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    private void handle(ChannelHandlerContext ctx, Waiting arrived) {
         busy = true;
         inFlight.started();
+        HttpRequest request = arrived.request();
+        StreamedRequestBody body = arrived.body();
         Exchange exchange = new Exchange(ctx, request, ex -> {
             inFlight.finished();
             observer.completed(ex);
+            if (body != null) {
+                // Answered: whatever of the body is still to come is not wanted any more.
+                body.discardRest();
+            }
             ctx.executor().execute(() -> next(ctx));
-        });
+        }, body);
+        if (body != null && body == receiving) {
+            receivingExchange = exchange;
+        }
         try {
             dispatch(exchange, request);
         } catch (InvalidRequestException e) {
@@ -82,13 +130,15 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             LOG.error("internal error routing a request", e);
             exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error in the gateway");
         } finally {
-            request.release();
+            if (request instanceof FullHttpRequest full) {
+                full.release();
+            }
         }
     }
 
     private void next(ChannelHandlerContext ctx) {
         busy = false;
-        FullHttpRequest queued = waiting.poll();
+        Waiting queued = waiting.poll();
         if (queued != null && ctx.channel().isActive() && !refusing) {
             handle(ctx, queued);
         } else if (queued != null) {
@@ -96,11 +146,11 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void dispatch(Exchange exchange, FullHttpRequest request) {
+    private void dispatch(Exchange exchange, HttpRequest request) {
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
             refusing = true;
-            waiting.forEach(FullHttpRequest::release);
+            waiting.forEach(Waiting::release);
             waiting.clear();
             rejectUndecodable(exchange, result.cause());
             return;
@@ -154,6 +204,21 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof RequestBodyLimit.TooLarge tooLarge) {
+            // A streamed body went over the limit: the upload is abandoned; the 413 is the body limit's to write,
+            // unless this request was answered already.
+            Exchange exchange = receivingExchange;
+            StreamedRequestBody body = receiving;
+            receiving = null;
+            receivingExchange = null;
+            if (exchange != null && !exchange.answeredElsewhere(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+                tooLarge.answeredAlready();
+            }
+            if (body != null) {
+                body.abort("the request body is larger than this gateway accepts");
+            }
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             // Slow or idle clients (slowloris, forgotten keep-alives) must not hold connections forever.
             ctx.close();
@@ -164,7 +229,13 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        FullHttpRequest queued;
+        if (receiving != null) {
+            // The client went away mid-body: an upload under way is abandoned.
+            receiving.abort("the client closed the connection before the whole request body arrived");
+            receiving = null;
+            receivingExchange = null;
+        }
+        Waiting queued;
         while ((queued = waiting.poll()) != null) {
             queued.release();
         }

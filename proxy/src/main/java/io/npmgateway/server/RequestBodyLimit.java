@@ -17,10 +17,12 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Bounds each request body by what its method may carry, before the aggregator holds it in memory: reads almost
- * nothing, an audit POST a few megabytes, a publish (PUT) up to the configured maximum. A body over its bound,
- * declared or counted, gets {@code 413} with a JSON error right away; the rest of the body is read and dropped
- * (up to {@link #MAX_DISCARD}) and the connection is then closed.
+ * Bounds each request body by what it may carry, before the aggregator holds it in memory or a route streams it on:
+ * reads almost nothing, an audit POST a few megabytes, a streamed whole-document write (publish, see
+ * {@link StreamedRequests}) up to the configured maximum, counted as it arrives, other writes a few megabytes. A body
+ * over its bound, declared or counted, gets {@code 413} with a JSON error right away; the rest of the body is read
+ * and dropped (up to {@link #MAX_DISCARD}) and the connection is then closed. When a streamed body goes over while a
+ * route is already sending it upstream, a {@link TooLarge} event tells the route first (it abandons the upload).
  */
 final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
     /** Largest body of a request that reads (GET, HEAD, anything not listed below). */
@@ -28,24 +30,46 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
     /** Largest audit request ({@code POST .../advisories/bulk}: one name and a few versions per installed package). */
     static final int MAX_POST_BODY = 10 * 1024 * 1024;
 
+    /** Largest write body that is aggregated rather than streamed (dist-tags, compressed bodies). */
+    static final int MAX_AGGREGATED_WRITE = MAX_POST_BODY;
+
+    /**
+     * Fired down the pipeline when a streamed body goes over its limit mid-way, before the 413 is written; a handler
+     * whose request was already answered says so ({@link #alreadyAnswered()}), and no second answer is written.
+     */
+    static final class TooLarge {
+        private boolean alreadyAnswered;
+
+        void answeredAlready() {
+            alreadyAnswered = true;
+        }
+
+        boolean alreadyAnswered() {
+            return alreadyAnswered;
+        }
+    }
+
     private final int maxWriteBody;
+    private final StreamedRequests streamed;
+    private boolean streaming;
     private int limit;
     private long received;
     private boolean discarding;
     private HttpMethod method = HttpMethod.GET;
 
-    RequestBodyLimit(int maxWriteBody) {
+    RequestBodyLimit(int maxWriteBody, StreamedRequests streamed) {
         this.maxWriteBody = maxWriteBody;
+        this.streamed = streamed;
     }
 
-    /** What the aggregator behind this handler must be able to hold. */
+    /** What the aggregator behind this handler must be able to hold (streamed bodies never reach it). */
     static int largest(int maxWriteBody) {
-        return Math.max(maxWriteBody, Math.max(MAX_POST_BODY, MAX_READ_BODY));
+        return Math.max(Math.min(maxWriteBody, MAX_AGGREGATED_WRITE), Math.max(MAX_POST_BODY, MAX_READ_BODY));
     }
 
     int limitFor(HttpMethod method) {
         if (method.equals(HttpMethod.PUT) || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.PATCH)) {
-            return maxWriteBody;
+            return Math.min(maxWriteBody, MAX_AGGREGATED_WRITE);
         }
         if (method.equals(HttpMethod.POST)) {
             return MAX_POST_BODY;
@@ -89,7 +113,8 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
             received = 0;
             discarded = 0;
             expectsContinue = HttpUtil.is100ContinueExpected(request);
-            limit = limitFor(request.method());
+            streaming = streamed.streams(request);
+            limit = streaming ? maxWriteBody : limitFor(request.method());
             method = request.method();
             long declared = HttpUtil.getContentLength(request, -1L);
             if (declared > limit) {
@@ -102,9 +127,21 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpContent) {
             received += ((HttpContent) msg).content().readableBytes();
             if (received > limit) {
-                // The request's head already went on to the aggregator: the connection cannot carry on.
-                reject(ctx, received, msg instanceof io.netty.handler.codec.http.LastHttpContent);
+                // The request's head already went on: the connection cannot carry on.
+                boolean last = msg instanceof io.netty.handler.codec.http.LastHttpContent;
                 ReferenceCountUtil.release(msg);
+                if (streaming) {
+                    TooLarge event = new TooLarge();
+                    ctx.fireUserEventTriggered(event);
+                    if (event.alreadyAnswered()) {
+                        discarding = true;
+                        if (last) {
+                            ctx.close();
+                        }
+                        return;
+                    }
+                }
+                reject(ctx, received, last);
                 return;
             }
         }

@@ -3,6 +3,7 @@ package io.npmgateway.upstream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.ChannelHealthChecker;
@@ -78,6 +79,18 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
         return result;
     }
 
+    @Override
+    public BodyUpload upload(UpstreamCall call, long maxBytes, java.util.concurrent.Executor affinity) {
+        CompletableFuture<ForwardedResponse> result = new CompletableFuture<>();
+        // On the client connection's own loop when it is one of ours: the body then never changes threads.
+        EventLoop loop = affinity instanceof EventLoop el && el.parent() == base.config().group() ? el
+                : base.config().group().next();
+        StreamedUpload upload = new StreamedUpload(loop, result, call.readTimeout().toMillis());
+        start(new UpstreamExchange(call, call.uri(), new UpstreamExchange.ForwardMode(call.upstreamId(), maxBytes,
+                result), this, upload), 0);
+        return upload;
+    }
+
     /**
      * Acquires a connection for the exchange's current URL and hands it over; retries on stale pooled ones. A write
      * (see {@link UpstreamCall#retriable()}) gets a new connection of its own, closed after its response: a pooled
@@ -92,7 +105,9 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
                     e.getMessage()));
             return;
         }
-        ChannelPool pool = exchange.call().retriable() ? pools.get(origin) : new OneConnection(origin);
+        ChannelPool pool = exchange.call().retriable() ? pools.get(origin)
+                : new OneConnection(origin, exchange.upload() != null ? exchange.upload().loop()
+                        : base.config().group().next());
         pool.acquire().addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
                 exchange.fail(UpstreamErrors.classify(exchange.call().upstreamId(), f.cause(), false));
@@ -110,20 +125,22 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
     /** A "pool" of one new connection, closed when released: for writes. */
     private final class OneConnection implements ChannelPool {
         private final Origin origin;
+        private final EventLoop loop;
 
-        OneConnection(Origin origin) {
+        OneConnection(Origin origin, EventLoop loop) {
             this.origin = origin;
+            this.loop = loop;
         }
 
         @Override
         public Future<Channel> acquire() {
-            return acquire(base.config().group().next().newPromise());
+            return acquire(loop.newPromise());
         }
 
         @Override
         public Future<Channel> acquire(io.netty.util.concurrent.Promise<Channel> promise) {
             UpstreamChannelInitializer initializer = new UpstreamChannelInitializer(origin, sslContext);
-            base.clone()
+            base.clone(loop)
                     .remoteAddress(origin.host(), origin.port())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, origin.connectTimeoutMillis())
                     .handler(new io.netty.channel.ChannelInitializer<Channel>() {

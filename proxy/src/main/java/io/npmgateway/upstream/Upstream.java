@@ -309,4 +309,36 @@ public final class Upstream {
             }
         });
     }
+
+    /**
+     * Starts a write whose body is streamed while it arrives (a publish): like {@link #forward}, but the body is
+     * written piece by piece to the returned upload once it is ready (credentials obtained). The request goes with
+     * {@code Transfer-Encoding: chunked}, since its length is known only at its end. {@code affinity} is the thread
+     * that produces the body (see {@link UpstreamTransport#upload}).
+     */
+    public CompletableFuture<BodyUpload> upload(String method, String relativeTarget, Map<String, String> headers,
+            long maxResponseBytes, java.util.concurrent.Executor affinity) {
+        URI target = URI.create(config.url() + relativeTarget);
+        UpstreamCall call = new UpstreamCall(config.id(), target, uri -> {
+            Map<String, String> all = new LinkedHashMap<>(baseHeaders(uri, false));
+            all.putAll(headers);
+            return all;
+        }, config.connectTimeout(), config.readTimeout(), 0, method, null);
+        long started = System.nanoTime();
+        return credentials.ready().thenApply(ready -> {
+            UpstreamException missing = missingCredentials(target, false);
+            if (missing != null) {
+                throw missing;
+            }
+            BodyUpload upload = transport.upload(call, maxResponseBytes, affinity);
+            upload.response().whenComplete((response, error) -> {
+                if (error == null) {
+                    answered(FetchKind.OTHER, response.status(), started);
+                } else if (!(error instanceof UpstreamException u && u.failure() == UpstreamFailure.CANCELLED)) {
+                    failed(FetchKind.OTHER, error, started);
+                }
+            });
+            return upload;
+        });
+    }
 }

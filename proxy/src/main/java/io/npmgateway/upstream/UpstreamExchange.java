@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.pool.ChannelPool;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -31,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * one response, it reads only when its mode asks (documents: always; streams: when the consumer asks), enforces
  * the read timeout as "not even {@value #MIN_PROGRESS_BYTES} bytes for this long after we asked for some" (so an
  * upstream dripping a byte a second cannot hold a request, and every client coalesced on it, for hours), follows
- * redirects with headers chosen
- * for each target, and retries once on a pooled connection that turned out to be closed.
+ * redirects with headers chosen for each target, and retries once on a pooled connection that turned out to be
+ * closed. Writes carry a whole body, or one streamed while it arrives ({@link StreamedUpload}: sent in chunks after
+ * the head, with no read timeout until its end, since the upstream rightly says nothing while it receives).
  *
  * <p>All state is touched on the connection's event loop only. The exchange is added to one connection at a time,
  * but to a new one after a redirect or a retry, hence {@code @Sharable} (Netty refuses to add a handler a second time
@@ -49,6 +52,9 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private final UpstreamCall call;
     private final Mode mode;
     private final NettyUpstreamTransport transport;
+    /** The request body still being produced, or null when the call's body is whole (or absent). */
+    private final StreamedUpload upload;
+    private boolean uploading;
     private URI uri;
     private int redirects;
     private boolean finished;
@@ -68,10 +74,22 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private long bytesSinceArmed;
 
     UpstreamExchange(UpstreamCall call, URI uri, Mode mode, NettyUpstreamTransport transport) {
+        this(call, uri, mode, transport, null);
+    }
+
+    UpstreamExchange(UpstreamCall call, URI uri, Mode mode, NettyUpstreamTransport transport, StreamedUpload upload) {
         this.call = call;
         this.uri = uri;
         this.mode = mode;
         this.transport = transport;
+        this.upload = upload;
+        if (upload != null) {
+            upload.bind(this);
+        }
+    }
+
+    StreamedUpload upload() {
+        return upload;
     }
 
     UpstreamCall call() {
@@ -102,22 +120,33 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         ch.pipeline().addLast(UpstreamChannelInitializer.EXCHANGE, this);
-        ch.writeAndFlush(buildRequest()).addListener(f -> {
+        ch.writeAndFlush(upload != null ? buildHead() : buildRequest()).addListener(f -> {
             if (!f.isSuccess()) {
                 failRun(f.cause());
             }
         });
+        if (upload != null) {
+            uploading = true;
+            upload.attach(ch);
+        }
         requestRead();
     }
 
-    private FullHttpRequest buildRequest() {
+    /** The head of a request whose body follows in chunks (its length is not known: it is rewritten on the way). */
+    private HttpRequest buildHead() {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()),
+                requestTarget());
+        setHeaders(request);
+        HttpUtil.setTransferEncodingChunked(request, true);
+        return request;
+    }
+
+    private String requestTarget() {
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        if (uri.getRawQuery() != null) {
-            path = path + "?" + uri.getRawQuery();
-        }
-        byte[] body = call.body();
-        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()),
-                path, body == null ? io.netty.buffer.Unpooled.EMPTY_BUFFER : io.netty.buffer.Unpooled.wrappedBuffer(body));
+        return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+    }
+
+    private void setHeaders(HttpRequest request) {
         NettyUpstreamTransport.Origin origin = NettyUpstreamTransport.Origin.of(uri, call.connectTimeout());
         request.headers().set(HttpHeaderNames.HOST, origin.hostHeader());
         request.headers().set(HttpHeaderNames.USER_AGENT, USER_AGENT);
@@ -125,6 +154,47 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         for (Map.Entry<String, String> h : call.headers().forUri(uri).entrySet()) {
             request.headers().set(h.getKey(), h.getValue());
         }
+    }
+
+    /** The streamed body's last chunk is on its way: from now on the upstream owes an answer within the timeout. */
+    void bodySent() {
+        uploading = false;
+        requestRead();
+    }
+
+    /** The upstream took no body bytes for too long. */
+    void uploadStalled(long millis) {
+        failRun(new UpstreamException(call.upstreamId(), UpstreamFailure.TIMEOUT,
+                "it took no request body bytes for " + millis + " ms"));
+    }
+
+    /** The producer gave the upload up (its client went away): the connection is closed, the caller told. */
+    void abortUpload() {
+        if (finished) {
+            return;
+        }
+        if (channel != null && !runDone) {
+            endRun(false);
+        }
+        // Not connected yet: the connection, once made, is closed unused (see run).
+        fail(new UpstreamException(call.upstreamId(), UpstreamFailure.CANCELLED,
+                "the upload was abandoned by its client"));
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (upload != null && !runDone) {
+            upload.writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private FullHttpRequest buildRequest() {
+        byte[] body = call.body();
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(call.method()),
+                requestTarget(), body == null ? io.netty.buffer.Unpooled.EMPTY_BUFFER
+                        : io.netty.buffer.Unpooled.wrappedBuffer(body));
+        setHeaders(request);
         if (body != null || !call.retriable()) {
             HttpUtil.setContentLength(request, body == null ? 0 : body.length);
         }
@@ -141,7 +211,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         if (runDone) {
             return;
         }
-        if (readTimer == null) {
+        if (readTimer == null && !uploading) {
             bytesSinceArmed = 0;
             readTimer = channel.eventLoop().schedule(this::onReadTimeout, call.readTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -332,6 +402,10 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
 
     private void endRun(boolean reusable) {
         runDone = true;
+        uploading = false;
+        if (upload != null) {
+            upload.terminate();
+        }
         cancelReadTimer();
         if (channel.pipeline().get(UpstreamChannelInitializer.EXCHANGE) == this) {
             channel.pipeline().remove(this);

@@ -26,7 +26,9 @@ public enum UpstreamFailure {
     /** Too many redirects, or a redirect to something that is not http(s). */
     REDIRECT("redirect", "redirected too often or to an unusable location"),
     /** The bytes did not match the integrity the packument promised. */
-    INTEGRITY("integrity", "sent a tarball whose bytes do not match its integrity");
+    INTEGRITY("integrity", "sent a tarball whose bytes do not match its integrity"),
+    /** The gateway gave up the request itself (the client went away mid-upload): no fault of the upstream. */
+    CANCELLED("cancelled", "was left mid-request: the client went away");
 
     private final String label;
     private final String description;

@@ -28,6 +28,15 @@ public interface UpstreamTransport extends AutoCloseable {
                 "this transport does not forward " + call.method() + " requests"));
     }
 
+    /**
+     * Starts a request whose body is produced while it is under way ({@link BodyUpload}); {@code call}'s body is
+     * ignored. Never retried, never redirected. {@code affinity} is the thread the producer runs on, which the
+     * transport may use for the connection so the body never changes threads.
+     */
+    default BodyUpload upload(UpstreamCall call, long maxBytes, java.util.concurrent.Executor affinity) {
+        throw new UnsupportedOperationException("this transport does not stream request bodies");
+    }
+
     @Override
     void close();
 }

@@ -43,6 +43,11 @@ final class ChildGateway implements AutoCloseable {
         return start(dataDir, options, log);
     }
 
+    /** Starts a gateway on {@code dataDir} configured by a YAML file (its port, bind and data dir overridden). */
+    static ChildGateway startWithConfig(Path dataDir, Path configFile, Path log) {
+        return start(dataDir, List.of("--config", configFile.toString()), log);
+    }
+
     /** As {@link #start(Path, String, Path, String...)}, with other options than one upstream (e.g. {@code --config}). */
     static ChildGateway start(Path dataDir, List<String> options, Path log) {
         for (int attempt = 1; ; attempt++) {
