@@ -154,7 +154,7 @@ public final class RequestPathParser {
                         "-/package/" + n.name().escaped() + "/" + s.get(s.size() - 1));
             }
         }
-        if ((s.get(1).equals("team") || s.get(1).equals("org")) && s.size() >= 3 && s.size() <= 5
+        if (s.size() >= 3 && s.size() <= 5 && (s.get(1).equals("team") || s.get(1).equals("org"))
                 || s.size() == 4 && s.get(1).equals("user") && s.get(3).equals("package")) {
             return account(RegistryRequest.AccountEndpoint.ACCESS, s);
         }

@@ -69,6 +69,14 @@ class RequestPathParserTest {
     }
 
     @Test
+    void aBareDashOrShortMetaPathIsUnknownNotAnError() {
+        // Found by HostilePathParsingPropertiesTest: the account routes looked at a second segment "/-" lacks.
+        for (String path : java.util.List.of("/-", "/-/", "/-/team", "/-/org", "/-/user")) {
+            assertThat(root.parse(path)).as(path).isInstanceOf(RegistryRequest.UnknownMeta.class);
+        }
+    }
+
+    @Test
     void auditRoutes() {
         assertThat(root.parse("/-/npm/v1/security/advisories/bulk")).isEqualTo(new RegistryRequest.AuditBulk());
         assertThat(prefixed.parse("/npm/-/npm/v1/security/advisories/bulk")).isEqualTo(new RegistryRequest.AuditBulk());
