@@ -304,20 +304,23 @@ def warm_part(args, work, report):
         servers["nginx-static"] = start_nginx_static(args, "nginx-static", PORTS["nginx-static"],
                                                      "\n    ".join(locations), work)
 
+        # JIT compilers and caches settle before anything is recorded, the same for every server: a JVM given one
+        # core needs tens of seconds of load before its compilers are done.
+        for round_ in range(args.warmup_rounds):
+            for t in all_targets:
+                for name in args.servers:
+                    if name in servers and args.warmup > 0:
+                        log(f"warm-up {round_ + 1}/{args.warmup_rounds}: {name} {t.label}")
+                        warm = argparse.Namespace(**vars(args))
+                        warm.duration = args.warmup
+                        wrk(warm, work, servers[name].base + (t.key if name == "nginx-static" else t.path), t, 64)
         rows = []
-        warmed = set()
         for t in all_targets:
             for connections in args.connections:
                 for name in args.servers:
                     if name not in servers:
                         continue
                     path = t.key if name == "nginx-static" else t.path
-                    if (t.key, name) not in warmed and args.warmup > 0:
-                        # JIT compilers and caches settle before anything is recorded; the same for every server.
-                        warm = argparse.Namespace(**vars(args))
-                        warm.duration = args.warmup
-                        wrk(warm, work, servers[name].base + path, t, 64)
-                        warmed.add((t.key, name))
                     log(f"wrk {name} {t.label} c={connections}")
                     result = wrk(args, work, servers[name].base + path, t, connections)
                     result.update(server=name, target=t.label, connections=connections, size=sizes[t.key])
@@ -571,6 +574,7 @@ def main():
     parser.add_argument("--connections", default="1,64,256")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per cell")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded wrk per object and server")
+    parser.add_argument("--warmup-rounds", type=int, default=2, help="times every object is warmed on every server")
     parser.add_argument("--wrk-timeout", type=int, default=30, help="seconds before wrk counts a request as timed out")
     parser.add_argument("--projects", default="mid,large", help="projects under bench/compare/projects")
     parser.add_argument("--npm-ci-runs", type=int, default=3)
