@@ -280,7 +280,7 @@ def warm_part(args, work, report):
         servers["verdaccio"] = start_verdaccio(args, "verdaccio", PORTS["verdaccio"], upstream, work)
         servers["nginx-proxy"] = start_nginx_proxy(args, "nginx-proxy", PORTS["nginx-proxy"], upstream, work)
 
-        all_targets = targets()
+        all_targets = [t for t in targets() if not args.only or re.search(args.only, t.label)]
         sizes = {}
         log("warming every server with every object (twice each)")
         for t in all_targets:
@@ -576,6 +576,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded wrk per object and server")
     parser.add_argument("--warmup-rounds", type=int, default=2, help="times every object is warmed on every server")
     parser.add_argument("--wrk-timeout", type=int, default=30, help="seconds before wrk counts a request as timed out")
+    parser.add_argument("--only", help="regular expression: load only the objects whose label matches")
     parser.add_argument("--projects", default="mid,large", help="projects under bench/compare/projects")
     parser.add_argument("--npm-ci-runs", type=int, default=3)
     parser.add_argument("--upstream", help="registry URL (default: npm config get registry)")
@@ -603,6 +604,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="npm-gateway-compare-"))
     log(f"work directory {work}")
     report = {}
+    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"compare-{datetime.date.today()}.md"
     try:
         if "npmci" in args.parts and "warm" not in args.parts:
             args.parts.append("warm")
@@ -611,13 +613,13 @@ def main():
         if "cold" in args.parts:
             cold_part(args, work, report)
     finally:
+        # Whatever was measured is written, also when a later part fails.
+        text = markdown(args, report)
+        out.write_text(text)
+        print(text)
+        log(f"written to {out}")
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    text = markdown(args, report)
-    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"compare-{datetime.date.today()}.md"
-    out.write_text(text)
-    print(text)
-    log(f"written to {out}")
 
 
 if __name__ == "__main__":

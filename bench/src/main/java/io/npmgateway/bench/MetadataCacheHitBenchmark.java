@@ -115,7 +115,7 @@ public class MetadataCacheHitBenchmark {
     public void lookupAndAbbreviatedGzipBody(Blackhole blackhole) {
         CachedPackument p = ((PackumentLookup.Found) service.lookup(name).join()).packument();
         blackhole.consume(p.etag(PackumentRepresentation.ABBREVIATED));
-        blackhole.consume(p.body(PackumentRepresentation.ABBREVIATED, true));
+        blackhole.consume(p.served(PackumentRepresentation.ABBREVIATED, true));
     }
 
     /**
@@ -128,6 +128,6 @@ public class MetadataCacheHitBenchmark {
         PackumentRepresentation representation = PackumentRepresentation.negotiate(accept);
         CachedPackument p = ((PackumentLookup.Found) service.lookup(request.name()).join()).packument();
         blackhole.consume(p.etag(representation));
-        blackhole.consume(p.body(representation, true));
+        blackhole.consume(p.served(representation, true));
     }
 }

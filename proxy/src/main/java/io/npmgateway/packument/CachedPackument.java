@@ -4,6 +4,7 @@ import io.npmgateway.npm.PackumentRepresentation;
 import io.npmgateway.npm.RewrittenPackument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -122,9 +123,28 @@ public final class CachedPackument {
         return lastModifiedHttp;
     }
 
+    /**
+     * The representation's bytes as a heap array: the identity document itself, or a copy of the gzip encoding (kept
+     * off the heap only). Responses use {@link #served}.
+     */
     public byte[] body(PackumentRepresentation representation, boolean gzip) {
         Encoded e = encoded(representation);
-        return gzip ? e.gzip() : e.identity();
+        if (!gzip) {
+            return e.identity();
+        }
+        byte[] copy = new byte[e.gzipOffHeap().remaining()];
+        e.gzipOffHeap().duplicate().get(copy);
+        return copy;
+    }
+
+    /**
+     * The representation's bytes off the heap, as a buffer of its own position over memory shared by every response:
+     * the socket sends them without a copy (a heap array would be copied into off-heap memory for every response,
+     * which for a hit costs more than everything else the gateway does for it).
+     */
+    public ByteBuffer served(PackumentRepresentation representation, boolean gzip) {
+        Encoded e = encoded(representation);
+        return (gzip ? e.gzipOffHeap() : e.identityOffHeap()).duplicate();
     }
 
     /** A strong ETag over the representation's identity bytes, shared by its gzip encoding. */
@@ -140,8 +160,7 @@ public final class CachedPackument {
 
     /** Bytes this entry holds in memory, for the cache's weigher. */
     public int weight() {
-        long w = (long) full.identity().length + full.gzip().length + abbreviated.identity().length
-                + abbreviated.gzip().length + 1024;
+        long w = full.weight() + abbreviated.weight() + 1024;
         return (int) Math.min(Integer.MAX_VALUE, w);
     }
 
@@ -160,10 +179,23 @@ public final class CachedPackument {
         }
     }
 
-    /** One representation's bytes: identity, gzip and the ETag. */
-    private record Encoded(byte[] identity, byte[] gzip, String etag) {
+    /**
+     * One representation's bytes: identity on the heap (the document, which version look-ups read) and off it (what
+     * responses send), gzip off the heap only, and the ETag.
+     */
+    private record Encoded(byte[] identity, ByteBuffer identityOffHeap, ByteBuffer gzipOffHeap, String etag) {
         static Encoded of(byte[] identity) {
-            return new Encoded(identity, gzip(identity), etag(identity));
+            return new Encoded(identity, offHeap(identity), offHeap(gzip(identity)), etag(identity));
+        }
+
+        long weight() {
+            return (long) identity.length + identityOffHeap.capacity() + gzipOffHeap.capacity();
+        }
+
+        private static ByteBuffer offHeap(byte[] bytes) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.length);
+            buffer.put(bytes).flip();
+            return buffer.asReadOnlyBuffer();
         }
 
         private static byte[] gzip(byte[] data) {

@@ -235,6 +235,18 @@ public final class Exchange {
         send(response, body.length);
     }
 
+    /**
+     * Answers with a body shared by many responses (a cached packument's off-heap bytes): sent without a copy, and
+     * never released here (the cache owns the memory). For HEAD, the same headers and no body.
+     */
+    public void shared(HttpResponseStatus status, HttpHeaders headers, java.nio.ByteBuffer body) {
+        int length = body.remaining();
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        response.headers().set(headers);
+        send(response, length);
+    }
+
     /** Answers with a body already in a buffer (released by Netty once written); for HEAD, headers only. */
     public void buffer(HttpResponseStatus status, HttpHeaders headers, io.netty.buffer.ByteBuf body) {
         int length = body.readableBytes();

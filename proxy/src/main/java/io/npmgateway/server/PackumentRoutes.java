@@ -77,7 +77,7 @@ final class PackumentRoutes {
         if (gzip) {
             headers.set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
         }
-        ex.bytes(HttpResponseStatus.OK, headers, p.body(representation, gzip));
+        ex.shared(HttpResponseStatus.OK, headers, p.served(representation, gzip));
     }
 
     void version(Exchange ex, PackageName name, String selector) {
