@@ -147,6 +147,28 @@ class Server:
         self.out.close()
 
 
+def wait_quiet(servers, limit=120):
+    """Waits until no server is still busy with an earlier load (Verdaccio can take minutes to finish the responses
+    of a cancelled wrk run), so that one server's backlog never takes the core from the next measurement."""
+    def cpu_ticks():
+        total = 0
+        for server in servers.values():
+            for pid in server.pids():
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    total += int(fields[11]) + int(fields[12])
+                except (OSError, IndexError, ValueError):
+                    pass
+        return total
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = cpu_ticks()
+        time.sleep(0.5)  # a CPU-time sample needs an interval; nothing to wait on
+        if cpu_ticks() - before <= 5:  # at most 10% of a core over the half second
+            return
+    log(f"servers still busy after {limit} s; measuring anyway")
+
+
 def pinned(core, command):
     return ["taskset", "-c", str(core)] + command
 
@@ -313,6 +335,7 @@ def warm_part(args, work, report):
                         log(f"warm-up {round_ + 1}/{args.warmup_rounds}: {name} {t.label}")
                         warm = argparse.Namespace(**vars(args))
                         warm.duration = args.warmup
+                        wait_quiet(servers)
                         wrk(warm, work, servers[name].base + (t.key if name == "nginx-static" else t.path), t, 64)
         rows = []
         for t in all_targets:
@@ -321,6 +344,7 @@ def warm_part(args, work, report):
                     if name not in servers:
                         continue
                     path = t.key if name == "nginx-static" else t.path
+                    wait_quiet(servers)
                     log(f"wrk {name} {t.label} c={connections}")
                     result = wrk(args, work, servers[name].base + path, t, connections)
                     result.update(server=name, target=t.label, connections=connections, size=sizes[t.key])
