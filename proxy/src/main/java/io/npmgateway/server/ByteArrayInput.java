@@ -6,9 +6,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.stream.ChunkedInput;
 
 /**
- * A large cached body (a packument of megabytes) as a sequence of pooled off-heap chunks, handed to the socket only
- * as fast as the client reads. Written whole, the body would be copied at once into one off-heap buffer of its full
- * size per response — tens of clients fetching a 10 MB document would exhaust direct memory.
+ * A large body held on the heap (a version manifest of a package with a huge readme, say) as a sequence of pooled
+ * off-heap chunks, handed to the socket only as fast as the client reads. Written whole, the body would be copied at
+ * once into one off-heap buffer of its full size per response, and tens of clients could exhaust direct memory.
+ * Cached packuments do not come here: they are sent from their own off-heap copies ({@link Exchange#shared}).
  */
 final class ByteArrayInput implements ChunkedInput<ByteBuf> {
     static final int CHUNK = 64 * 1024;

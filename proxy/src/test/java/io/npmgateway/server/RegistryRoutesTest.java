@@ -223,7 +223,7 @@ class RegistryRoutesTest extends GatewayHttpTest {
 
     @Test
     void aPackumentOfMegabytesReachesManyConcurrentClientsWholeAndIdentical() throws Exception {
-        // Over Exchange.STREAM_ABOVE, so the body goes out in chunks as each client reads.
+        // Megabytes, shared by every response from one off-heap copy: each client still gets all of it, unchanged.
         String readme = "an old package with a long readme. ".repeat(100_000);
         String doc = "{\"_id\":\"big-doc\",\"name\":\"big-doc\",\"readme\":\"" + readme + "\","
                 + "\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{\"1.0.0\":{\"name\":\"big-doc\","
