@@ -83,6 +83,63 @@ class GatewayCommandLineTest {
         assertThat(output()).contains("--upstream").contains("npm config set registry");
     }
 
+    /**
+     * Runs the gateway on a free port with {@code args}, expects exit code 2 and returns the output, having checked
+     * that nothing started: no listening line, no stack trace, no data directory, and the port still free.
+     */
+    private String refusedAtStart(Map<String, String> env, String... args) throws Exception {
+        int port = GatewayProcess.freePort();
+        Path data = dir.resolve("data");
+        List<String> all = new ArrayList<>(List.of("--port", String.valueOf(port), "--data-dir", data.toString()));
+        all.addAll(List.of(args));
+        Process p = start(env, all.toArray(String[]::new));
+        assertThat(exitOf(p)).as(output()).isEqualTo(2);
+        String out = output();
+        assertThat(out).doesNotContain("listening").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(data).as("the store was never opened").doesNotExist();
+        try (ServerSocket free = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertThat(free.getLocalPort()).isEqualTo(port);
+        }
+        return out;
+    }
+
+    @Test
+    void anInvalidConfigFileExitsWith2NamingTheFileAndTheFieldAndStartsNothing() throws Exception {
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                upstreams:
+                  - id: corp
+                    url: "not a registry url"
+                """);
+        String out = refusedAtStart(Map.of(), "--config", config.toString());
+        assertThat(out).contains(config.toString()).contains("upstreams[0].url");
+    }
+
+    @Test
+    void aConfigFileReferringToAnUnsetVariableExitsWith2NamingTheFileFieldAndVariable() throws Exception {
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                upstreams:
+                  - id: corp
+                    url: http://127.0.0.1:9/
+                    auth: { type: bearer, token: "${NPM_GATEWAY_TEST_UNSET_TOKEN}" }
+                """);
+        String out = refusedAtStart(Map.of(), "--config", config.toString());
+        assertThat(out).contains(config.toString()).contains("upstreams[0].auth.token")
+                .contains("NPM_GATEWAY_TEST_UNSET_TOKEN");
+    }
+
+    @Test
+    void anNpmrcWithARawPatInsteadOfItsBase64ExitsWith2NamingTheFileLineAndKeyWithoutThePat() throws Exception {
+        String rawPat = "rawpat7k2m9q4v8x1z5c3n6b0l4j7h2g9f5d8s1a";
+        Path npmrc = Files.writeString(dir.resolve("project.npmrc"), ""
+                + "registry=http://127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/\n"
+                + "always-auth=true\n"
+                + "//127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/:username=myorg\n"
+                + "//127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/:_password=" + rawPat + "\n");
+        String out = refusedAtStart(Map.of(), "--npmrc", npmrc.toString());
+        assertThat(out).contains(npmrc + ":4: //127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/:_password")
+                .contains("base64").doesNotContain(rawPat);
+    }
+
     @Test
     void itLogsWhereItListensServesAndExitsCleanlyOnSigterm() throws Exception {
         int port = GatewayProcess.freePort();
