@@ -151,6 +151,29 @@ class NpmrcImporterTest {
     }
 
     @Test
+    void azuresOrganisationSubdomainHostFormWorksTheSameWay() throws Exception {
+        // The legacy feed URL form: the organisation in the host name, no organisation segment in the path.
+        String url = "https://myorg.pkgs.example/_packaging/myfeed/npm/registry/";
+        NpmrcImporter.Result result = importText(Map.of(), ""
+                + "registry=" + url + "\n"
+                + "always-auth=true\n"
+                + "; begin auth token\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/registry/:username=myorg\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/registry/:_password=" + PAT_BASE64 + "\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/registry/:email=npm requires email to be set but "
+                + "doesn't use the value\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/:username=myorg\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/:_password=" + PAT_BASE64 + "\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/:email=npm requires email to be set but doesn't "
+                + "use the value\n"
+                + "; end auth token\n");
+        UpstreamConfig u = only(result);
+        assertThat(u.url()).isEqualTo(url);
+        assertThat(u.auth()).isEqualTo(new UpstreamAuth.Basic("myorg", Secret.of(PAT)));
+        assertThat(result.notes()).isEmpty();
+    }
+
+    @Test
     void eitherAzureFileAloneIsNotTheFeedWithItsCredentials() throws Exception {
         // Why the gateway takes both: the project file has no credentials, the user file no registry.
         assertThat(only(new NpmrcImporter(Map.of()).importFile(fixture("azure-project.npmrc"))).auth())
