@@ -158,15 +158,17 @@ public final class ConfigLoader {
         String upstreamSource = null;
         Optional<ConfigOverrides.Value> npmrc = overrides.get(Setting.NPMRC);
         if (npmrc.isPresent()) {
-            Path path = Path.of(npmrc.get().value());
-            if (!Files.exists(path)) {
-                throw new ConfigException(npmrc.get().source() + ": " + path + ": file not found");
+            List<Path> paths = npmrc.get().values().stream().map(Path::of).toList();
+            for (Path path : paths) {
+                if (!Files.exists(path)) {
+                    throw new ConfigException(npmrc.get().source() + ": " + path + ": file not found");
+                }
             }
-            NpmrcImporter.Result imported = new NpmrcImporter(env, npmDefaultRegistry).importFile(path);
+            NpmrcImporter.Result imported = new NpmrcImporter(env, npmDefaultRegistry).importFiles(paths);
             RouteConfig.Access access = config.defaultAnonymousAccess();
             config = config.withUpstreams(imported.upstreams())
                     .withRoutes(imported.routes().stream().map(r -> r.withAnonymous(access)).toList());
-            upstreamSource = npmrc.get().source() + " " + path;
+            upstreamSource = npmrc.get().source() + " " + String.join(" + ", npmrc.get().values());
         }
         Optional<ConfigOverrides.Value> urls = overrides.get(Setting.UPSTREAMS);
         if (urls.isPresent()) {

@@ -27,7 +27,11 @@ public final class ConfigOverrides {
     public enum Setting {
         /** The YAML configuration file to read. */
         CONFIG_FILE("NPM_GATEWAY_CONFIG"),
-        /** An {@code .npmrc} whose registries and credentials become the upstreams and routes. */
+        /**
+         * {@code .npmrc} files whose registries and credentials become the upstreams and routes; later files
+         * override earlier ones key by key (separated by the platform's path separator, {@code :} on Unix, in the
+         * environment variable, as in {@code PATH}).
+         */
         NPMRC("NPM_GATEWAY_NPMRC"),
         /** {@code server.port}. */
         PORT("NPM_GATEWAY_PORT"),
@@ -81,9 +85,12 @@ public final class ConfigOverrides {
             if (text == null || text.isBlank()) {
                 continue;
             }
-            List<String> list = s == Setting.UPSTREAMS
-                    ? Arrays.stream(text.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList()
-                    : List.of(text.trim());
+            List<String> list = switch (s) {
+                case UPSTREAMS -> Arrays.stream(text.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+                case NPMRC -> Arrays.stream(text.split(java.util.regex.Pattern.quote(java.io.File.pathSeparator)))
+                        .map(String::trim).filter(v -> !v.isEmpty()).toList();
+                default -> List.of(text.trim());
+            };
             result = result.with(s, s.environmentVariable(), list);
         }
         return result;
@@ -94,7 +101,10 @@ public final class ConfigOverrides {
         return value == null ? this : with(setting, source, List.of(value));
     }
 
-    /** This layer plus {@code setting} with several values ({@link Setting#UPSTREAMS}); empty leaves it unchanged. */
+    /**
+     * This layer plus {@code setting} with several values ({@link Setting#UPSTREAMS}, {@link Setting#NPMRC}); empty
+     * leaves it unchanged.
+     */
     public ConfigOverrides with(Setting setting, String source, List<String> list) {
         if (list == null || list.isEmpty()) {
             return this;

@@ -37,6 +37,13 @@ import java.util.regex.Pattern;
  * Unlike npm 7+, which would send the literal text {@code ${VAR}} as a token, an unset variable without
  * {@code ?} is an error that names it.
  *
+ * <h2>Several files</h2>
+ * {@link #importFiles(List)} layers files the way npm layers its user configuration under the project's: a key set
+ * in a later file replaces the same key from an earlier one, and everything else is kept. Azure Artifacts' "Connect
+ * to feed" page gives exactly such a pair (the project {@code .npmrc} with {@code registry=} and the user
+ * {@code .npmrc} with the feed's {@code :username}/{@code :_password}), so the gateway is given the user file first
+ * and the project file after it. Error messages name the file and line each setting came from.
+ *
  * <h2>Mapping</h2>
  * <ul>
  *   <li>{@code registry=URL} becomes the upstream {@code npm} and the last route, {@code *}. Without that line the
@@ -101,6 +108,29 @@ public final class NpmrcImporter {
     }
 
     public Result importFile(Path file) {
+        return importFiles(List.of(file));
+    }
+
+    /**
+     * Imports several files as one configuration, later files overriding earlier ones key by key (list the user
+     * {@code .npmrc} before the project's, as npm lets the project override the user).
+     */
+    public Result importFiles(List<Path> files) {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no file to import");
+        }
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Path file : files) {
+            for (Entry e : parse(read(file), file.toString()).values()) {
+                entries.remove(e.key()); // the later file wins and its setting takes the later place
+                entries.put(e.key(), e);
+            }
+        }
+        String source = files.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(" + "));
+        return new Mapping(source, entries).result();
+    }
+
+    private static String read(Path file) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -109,7 +139,7 @@ public final class NpmrcImporter {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot be read: " + e.getMessage());
         }
-        return importText(text, file.toString());
+        return text;
     }
 
     /** Imports {@code text}; {@code source} names it in error messages. */
@@ -118,8 +148,8 @@ public final class NpmrcImporter {
         return new Mapping(source, entries).result();
     }
 
-    /** One setting after ini decoding and environment expansion, with the line it came from. */
-    private record Entry(String key, String value, int line) {
+    /** One setting after ini decoding and environment expansion, with the file and line it came from. */
+    private record Entry(String key, String value, String source, int line) {
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -150,14 +180,14 @@ public final class NpmrcImporter {
                 continue;
             }
             if (section != null) {
-                entries.put("[" + section + "]" + key, new Entry("[" + section + "]" + key, null, lineNo));
+                entries.put("[" + section + "]" + key, new Entry("[" + section + "]" + key, null, source, lineNo));
                 continue;
             }
             String at = source + ":" + lineNo;
             key = expand(key, at, "key");
             value = expand(value, at, key);
             entries.remove(key); // the last occurrence wins and keeps its place
-            entries.put(key, new Entry(key, value, lineNo));
+            entries.put(key, new Entry(key, value, source, lineNo));
         }
         return entries;
     }
@@ -408,7 +438,7 @@ public final class NpmrcImporter {
         }
 
         private String at(Entry e) {
-            return source + ":" + e.line();
+            return e.source() + ":" + e.line();
         }
     }
 

@@ -99,14 +99,45 @@ public record UpstreamConfig(
         int port = effectivePort(target);
         if (host.equals(base.getHost().toLowerCase(Locale.ROOT)) && port == effectivePort(base)
                 && scheme.equalsIgnoreCase(base.getScheme())) {
-            String path = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
-            String prefix = base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath();
-            if (path.startsWith(prefix)) {
+            if (pathIsUnder(target, base)) {
                 return true;
             }
         }
         for (String extra : extraCredentialHosts) {
             if (extra.equals(host) || extra.equals(host + ":" + port)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the target's path lies below the base's path as the server will resolve it. Literal dot segments are
+     * resolved first ({@code <prefix>../other-repo/x.tgz} is another repository, not this one); a path with an
+     * encoded dot segment or an encoded separator next to dots ({@code %2e%2e}, {@code ..%2f}, {@code ..%5c}) is
+     * refused outright, because a server may decode it before resolving, and no registry writes such tarball URLs.
+     */
+    private static boolean pathIsUnder(URI target, URI base) {
+        String raw = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
+        if (hasEncodedDotSegment(raw)) {
+            return false;
+        }
+        String path = URI.create("http://h" + raw).normalize().getRawPath();
+        if (path.startsWith("/..")) {
+            return false; // more ".." than segments: a server would clamp them, never stay under a deeper prefix
+        }
+        String prefix = base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath();
+        return path.startsWith(prefix);
+    }
+
+    private static boolean hasEncodedDotSegment(String rawPath) {
+        String decoded = rawPath.replaceAll("(?i)%2e", ".").replaceAll("(?i)%2f", "/").replaceAll("(?i)%5c", "/")
+                .replace('\\', '/');
+        if (decoded.equals(rawPath)) {
+            return false; // nothing was encoded: literal dot segments are resolved by normalize()
+        }
+        for (String segment : decoded.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
                 return true;
             }
         }

@@ -116,6 +116,32 @@ class ConfigOverridesTest {
     }
 
     @Test
+    void severalNpmrcFilesFromTheEnvironmentOrRepeatedFlagsAreLayeredLaterOverEarlier() throws Exception {
+        Path user = Path.of(getClass().getResource("/npmrc/azure-user.npmrc").toURI());
+        Path project = Path.of(getClass().getResource("/npmrc/azure-project.npmrc").toURI());
+        Path codeArtifact = Path.of(getClass().getResource("/npmrc/codeartifact-namespace.npmrc").toURI());
+        String list = String.join(java.io.File.pathSeparator, codeArtifact.toString(), user.toString(),
+                project.toString());
+        GatewayConfig fromEnv = load(Map.of("NPM_GATEWAY_NPMRC", list), ConfigOverrides.none());
+        GatewayConfig fromFlags = load(Map.of(), ConfigOverrides.none().with(Setting.NPMRC, "--npmrc",
+                List.of(codeArtifact.toString(), user.toString(), project.toString())));
+        for (GatewayConfig c : List.of(fromEnv, fromFlags)) {
+            assertThat(c.upstreams()).extracting(UpstreamConfig::id).containsExactly("npm", "corp");
+            assertThat(c.upstreams().get(0).url())
+                    .isEqualTo("https://pkgs.example/myorg/_packaging/myfeed/npm/registry/");
+            assertThat(c.upstreams().get(0).auth()).isInstanceOf(UpstreamAuth.Basic.class);
+            assertThat(c.upstreams().get(1).auth()).isInstanceOf(UpstreamAuth.Bearer.class);
+            assertThat(c.routes()).extracting(RouteConfig::pattern).containsExactly("@corp/*", "*");
+        }
+        assertThat(fromEnv).isEqualTo(fromFlags);
+        Path missing = dir.resolve("missing.npmrc");
+        assertThatThrownBy(() -> load(Map.of("NPM_GATEWAY_NPMRC", user + java.io.File.pathSeparator + missing),
+                ConfigOverrides.none()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("NPM_GATEWAY_NPMRC: " + missing + ": file not found");
+    }
+
+    @Test
     void importedRoutesGetTheConfiguredDefaultAccess() throws Exception {
         Path file = yaml("clients: { tokens: [{ name: ci, token: \"0123456789abcdef\" }] }\n");
         Path npmrc = Files.writeString(dir.resolve(".npmrc"), "registry=https://registry.example.internal/\n");

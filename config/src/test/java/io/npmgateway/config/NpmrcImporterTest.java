@@ -31,6 +31,10 @@ class NpmrcImporterTest {
         return new NpmrcImporter(env).importFile(file);
     }
 
+    private static Path fixture(String name) throws Exception {
+        return Path.of(NpmrcImporterTest.class.getResource("/npmrc/" + name).toURI());
+    }
+
     private static UpstreamConfig only(NpmrcImporter.Result result) {
         assertThat(result.upstreams()).hasSize(1);
         return result.upstreams().get(0);
@@ -129,6 +133,95 @@ class NpmrcImporterTest {
         NpmrcImporter.Result result = importText(Map.of("AZURE_PAT_B64", PAT_BASE64),
                 "registry=" + AZURE_URL + "\nalways-auth=true\n" + azureFile("${AZURE_PAT_B64}"));
         assertThat(((UpstreamAuth.Basic) only(result).auth()).password().reveal()).isEqualTo(PAT);
+    }
+
+    @Test
+    void azuresProjectAndUserFilesAsThePageGivesThemWorkTogetherUnchanged() throws Exception {
+        NpmrcImporter.Result result = new NpmrcImporter(Map.of())
+                .importFiles(List.of(fixture("azure-user.npmrc"), fixture("azure-project.npmrc")));
+
+        UpstreamConfig u = only(result);
+        assertThat(u.url()).isEqualTo(AZURE_URL);
+        assertThat(u.alwaysAuth()).isTrue();
+        UpstreamAuth.Basic basic = (UpstreamAuth.Basic) u.auth();
+        assertThat(basic.username()).isEqualTo("myorg");
+        assertThat(basic.password().reveal()).isEqualTo(PAT);
+        assertThat(result.routes()).containsExactly(new RouteConfig("*", List.of("npm")));
+        assertThat(result.notes()).isEmpty();
+    }
+
+    @Test
+    void azuresOrganisationSubdomainHostFormWorksTheSameWay() throws Exception {
+        // The legacy feed URL form: the organisation in the host name, no organisation segment in the path.
+        String url = "https://myorg.pkgs.example/_packaging/myfeed/npm/registry/";
+        NpmrcImporter.Result result = importText(Map.of(), ""
+                + "registry=" + url + "\n"
+                + "always-auth=true\n"
+                + "; begin auth token\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/registry/:username=myorg\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/registry/:_password=" + PAT_BASE64 + "\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/registry/:email=npm requires email to be set but "
+                + "doesn't use the value\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/:username=myorg\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/:_password=" + PAT_BASE64 + "\n"
+                + "//myorg.pkgs.example/_packaging/myfeed/npm/:email=npm requires email to be set but doesn't "
+                + "use the value\n"
+                + "; end auth token\n");
+        UpstreamConfig u = only(result);
+        assertThat(u.url()).isEqualTo(url);
+        assertThat(u.auth()).isEqualTo(new UpstreamAuth.Basic("myorg", Secret.of(PAT)));
+        assertThat(result.notes()).isEmpty();
+    }
+
+    @Test
+    void eitherAzureFileAloneIsNotTheFeedWithItsCredentials() throws Exception {
+        // Why the gateway takes both: the project file has no credentials, the user file no registry.
+        assertThat(only(new NpmrcImporter(Map.of()).importFile(fixture("azure-project.npmrc"))).auth())
+                .isEqualTo(UpstreamAuth.NONE);
+        assertThatThrownBy(() -> new NpmrcImporter(Map.of()).importFile(fixture("azure-user.npmrc")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no registry= line");
+    }
+
+    @Test
+    void aLaterFileReplacesAnEarlierFilesKeysOneByOneAndErrorsNameTheFileTheyCameFrom() throws Exception {
+        Path user = Files.writeString(dir.resolve("user.npmrc"), ""
+                + "registry=https://registry.example.internal/\n"
+                + "always-auth=false\n"
+                + "//registry.example.internal/:_authToken=user-token\n"
+                + "//tools.example.internal/:_authToken=tools-token\n");
+        Path project = Files.writeString(dir.resolve("project.npmrc"), ""
+                + "@tools:registry=https://tools.example.internal/\n"
+                + "always-auth=true\n"
+                + "//registry.example.internal/:_authToken=project-token\n");
+        NpmrcImporter.Result result = new NpmrcImporter(Map.of()).importFiles(List.of(user, project));
+        assertThat(result.upstreams()).extracting(UpstreamConfig::id).containsExactly("npm", "tools");
+        assertThat(result.upstreams().get(0).auth()).isEqualTo(new UpstreamAuth.Bearer(Secret.of("project-token")));
+        assertThat(result.upstreams().get(0).alwaysAuth()).isTrue();
+        assertThat(result.upstreams().get(1).auth()).isEqualTo(new UpstreamAuth.Bearer(Secret.of("tools-token")));
+
+        Path badUser = Files.writeString(dir.resolve("bad-user.npmrc"), "\n"
+                + "//pkgs.example/myorg/_packaging/myfeed/npm/registry/:username=myorg\n"
+                + "//pkgs.example/myorg/_packaging/myfeed/npm/registry/:_password=not base64!\n");
+        assertThatThrownBy(() -> new NpmrcImporter(Map.of())
+                .importFiles(List.of(badUser, fixture("azure-project.npmrc"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(badUser + ":3: //pkgs.example/myorg/_packaging/myfeed/npm/registry/:_password")
+                .hasMessageContaining("is not base64");
+    }
+
+    @Test
+    void theCodeArtifactNamespaceFileLayeredWithAzuresPairRoutesTheScopeToCodeArtifact() throws Exception {
+        NpmrcImporter.Result result = new NpmrcImporter(Map.of()).importFiles(List.of(
+                fixture("codeartifact-namespace.npmrc"), fixture("azure-user.npmrc"), fixture("azure-project.npmrc")));
+        assertThat(result.upstreams()).extracting(UpstreamConfig::id, UpstreamConfig::url).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("npm", AZURE_URL),
+                org.assertj.core.groups.Tuple.tuple("corp", CA_URL));
+        assertThat(result.upstreams().get(1).auth()).isEqualTo(new UpstreamAuth.Bearer(Secret.of(CA_TOKEN)));
+        assertThat(result.upstreams().get(0).auth()).isInstanceOf(UpstreamAuth.Basic.class);
+        assertThat(result.routes()).containsExactly(
+                new RouteConfig("@corp/*", List.of("corp")),
+                new RouteConfig("*", List.of("npm")));
+        assertThat(result.notes()).isEmpty();
     }
 
     @Test

@@ -51,6 +51,28 @@ class UpstreamConfigTest {
     }
 
     @Test
+    void dotSegmentsLeavingThePrefixGetNoCredentialsWhetherLiteralOrEncoded() {
+        UpstreamConfig u = UpstreamConfig.of("ca", "https://corp.registry.example/npm/myrepo/").withAuth(TOKEN);
+        String base = "https://corp.registry.example/npm/myrepo/";
+        // Resolved by the server to /npm/other/x.tgz: another repository on the same host.
+        assertThat(u.credentialsApplyTo(URI.create(base + "../other/x.tgz"))).isFalse();
+        assertThat(u.credentialsApplyTo(URI.create(base + "./../../x.tgz"))).isFalse();
+        assertThat(u.credentialsApplyTo(URI.create(base + "../../../../x.tgz"))).isFalse();
+        // Encoded forms a server may decode before resolving.
+        assertThat(u.credentialsApplyTo(URI.create(base + "%2e%2e/other/x.tgz"))).isFalse();
+        assertThat(u.credentialsApplyTo(URI.create(base + "%2E./other/x.tgz"))).isFalse();
+        assertThat(u.credentialsApplyTo(URI.create(base + "..%2fother/x.tgz"))).isFalse();
+        assertThat(u.credentialsApplyTo(URI.create(base + "..%5Cother/x.tgz"))).isFalse();
+        // Dots that stay inside the prefix, and dots that are part of a name, are harmless.
+        assertThat(u.credentialsApplyTo(URI.create(base + "a/../left-pad"))).isTrue();
+        assertThat(u.credentialsApplyTo(URI.create(base + "left-pad/-/left-pad-1.0.0.tgz"))).isTrue();
+        assertThat(u.credentialsApplyTo(URI.create(base + "@corp%2Ftool/-/tool-1.0.0.tgz"))).isTrue();
+        assertThat(u.credentialsApplyTo(URI.create(base + "..dots/-/..dots-1.0.0.tgz"))).isTrue();
+        // A sibling whose name only starts like the prefix is another repository.
+        assertThat(u.credentialsApplyTo(URI.create("https://corp.registry.example/npm/myrepo-evil/x"))).isFalse();
+    }
+
+    @Test
     void extraHostsReceiveThemToo() {
         UpstreamConfig u = UpstreamConfig.of("a", "https://registry.example.internal/npm/").withAuth(TOKEN)
                 .withExtraCredentialHosts(List.of("Files.Example.Internal", "dl.example.internal:8443"));

@@ -48,8 +48,9 @@ public final class GatewayCommand implements Callable<Integer> {
     Path configFile;
 
     @Option(names = "--npmrc", paramLabel = "FILE",
-            description = "Take upstreams, routes and credentials from an npm configuration file, as npm reads it.")
-    Path npmrc;
+            description = "Take upstreams, routes and credentials from an npm configuration file, as npm reads it; "
+                    + "repeat to layer files, later over earlier (user .npmrc first, then the project's).")
+    List<Path> npmrc = new ArrayList<>();
 
     @Option(names = "--print-config", paramLabel = "FORMAT", arity = "0..1", fallbackValue = "yaml",
             description = "Print the effective configuration (yaml or json; secrets as ***) and exit.")
@@ -140,7 +141,7 @@ public final class GatewayCommand implements Callable<Integer> {
     GatewayConfig configuration() {
         ConfigOverrides flags = ConfigOverrides.none()
                 .with(Setting.CONFIG_FILE, "--config", configFile == null ? null : configFile.toString())
-                .with(Setting.NPMRC, "--npmrc", npmrc == null ? null : npmrc.toString())
+                .with(Setting.NPMRC, "--npmrc", npmrc.stream().map(Path::toString).toList())
                 .with(Setting.PORT, "--port", port == null ? null : port.toString())
                 .with(Setting.BIND, "--bind", bind)
                 .with(Setting.DATA_DIR, "--data-dir", dataDir == null ? null : dataDir.toString())

@@ -83,6 +83,113 @@ class GatewayCommandLineTest {
         assertThat(output()).contains("--upstream").contains("npm config set registry");
     }
 
+    /**
+     * Runs the gateway on a free port with {@code args}, expects exit code 2 and returns the output, having checked
+     * that nothing started: no listening line, no stack trace, no data directory, and the port still free.
+     */
+    private String refusedAtStart(Map<String, String> env, String... args) throws Exception {
+        int port = GatewayProcess.freePort();
+        Path data = dir.resolve("data");
+        List<String> all = new ArrayList<>(List.of("--port", String.valueOf(port), "--data-dir", data.toString()));
+        all.addAll(List.of(args));
+        Process p = start(env, all.toArray(String[]::new));
+        assertThat(exitOf(p)).as(output()).isEqualTo(2);
+        String out = output();
+        assertThat(out).doesNotContain("listening").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(data).as("the store was never opened").doesNotExist();
+        try (ServerSocket free = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertThat(free.getLocalPort()).isEqualTo(port);
+        }
+        return out;
+    }
+
+    @Test
+    void anInvalidConfigFileExitsWith2NamingTheFileAndTheFieldAndStartsNothing() throws Exception {
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                upstreams:
+                  - id: corp
+                    url: "not a registry url"
+                """);
+        String out = refusedAtStart(Map.of(), "--config", config.toString());
+        assertThat(out).contains(config.toString()).contains("upstreams[0].url");
+    }
+
+    @Test
+    void aConfigFileReferringToAnUnsetVariableExitsWith2NamingTheFileFieldAndVariable() throws Exception {
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                upstreams:
+                  - id: corp
+                    url: http://127.0.0.1:9/
+                    auth: { type: bearer, token: "${NPM_GATEWAY_TEST_UNSET_TOKEN}" }
+                """);
+        String out = refusedAtStart(Map.of(), "--config", config.toString());
+        assertThat(out).contains(config.toString()).contains("upstreams[0].auth.token")
+                .contains("NPM_GATEWAY_TEST_UNSET_TOKEN");
+    }
+
+    @Test
+    void anNpmrcWithARawPatInsteadOfItsBase64ExitsWith2NamingTheFileLineAndKeyWithoutThePat() throws Exception {
+        String rawPat = "rawpat7k2m9q4v8x1z5c3n6b0l4j7h2g9f5d8s1a";
+        Path npmrc = Files.writeString(dir.resolve("project.npmrc"), ""
+                + "registry=http://127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/\n"
+                + "always-auth=true\n"
+                + "//127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/:username=myorg\n"
+                + "//127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/:_password=" + rawPat + "\n");
+        String out = refusedAtStart(Map.of(), "--npmrc", npmrc.toString());
+        assertThat(out).contains(npmrc + ":4: //127.0.0.1:9/myorg/_packaging/myfeed/npm/registry/:_password")
+                .contains("base64").doesNotContain(rawPat);
+    }
+
+    @Test
+    void codeArtifactSignsWithTheKeysTheSdksDefaultChainFindsInTheEnvironmentAndSendsItsTokenUpstream()
+            throws Exception {
+        String accessKey = "AKIDENVCHAIN00000042";
+        String secretKey = "env-chain-secret-key-61c9d0";
+        String token = "env-chain-codeartifact-token-5e7a";
+        try (mockwebserver3.MockWebServer controlPlane = new mockwebserver3.MockWebServer();
+             io.npmgateway.faults.UpstreamStub repository = new io.npmgateway.faults.UpstreamStub()) {
+            controlPlane.start(InetAddress.getByName("127.0.0.1"), 0);
+            controlPlane.enqueue(new mockwebserver3.MockResponse.Builder().code(200)
+                    .setHeader("Content-Type", "application/json")
+                    .body("{\"authorizationToken\":\"" + token + "\",\"expiration\":"
+                            + java.time.Instant.now().plusSeconds(43200).getEpochSecond() + "}").build());
+            repository.publish("left-pad", "1.0.0", io.npmgateway.faults.UpstreamStub.randomBytes(2000, 5));
+            Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                    upstreams:
+                      - id: aws
+                        url: %s
+                        auth: { type: codeartifact, domain: corp, domainOwner: "111122223333", region: eu-west-1,
+                                endpointOverride: "http://127.0.0.1:%d" }
+                    """.formatted(repository.url(), controlPlane.getPort()));
+            int port = GatewayProcess.freePort();
+            // The SDK's default chain reads these first; the profile file is pointed at nothing so that only the
+            // environment can have supplied the keys.
+            Process p = start(Map.of("AWS_ACCESS_KEY_ID", accessKey, "AWS_SECRET_ACCESS_KEY", secretKey,
+                            "AWS_SHARED_CREDENTIALS_FILE", dir.resolve("no-credentials").toString(),
+                            "AWS_CONFIG_FILE", dir.resolve("no-config").toString(), "AWS_EC2_METADATA_DISABLED", "true"),
+                    "--port", String.valueOf(port), "--data-dir", dir.resolve("data").toString(),
+                    "--config", config.toString());
+            try {
+                waitForLog(p, "ready in");
+                HttpResponse<String> packument = HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/left-pad")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(packument.statusCode()).as(packument.body()).isEqualTo(200);
+                mockwebserver3.RecordedRequest call = controlPlane.takeRequest(10, TimeUnit.SECONDS);
+                assertThat(call).as("GetAuthorizationToken was called").isNotNull();
+                assertThat(call.getHeaders().get("Authorization"))
+                        .startsWith("AWS4-HMAC-SHA256 Credential=" + accessKey + "/")
+                        .contains("/eu-west-1/codeartifact/aws4_request").doesNotContain(secretKey);
+                assertThat(repository.requests()).isNotEmpty().allSatisfy(r ->
+                        assertThat(r.getHeaders().get("Authorization")).isEqualTo("Bearer " + token));
+            } finally {
+                p.destroy();
+                exitOf(p);
+            }
+            io.npmgateway.testing.SecretLeaks.of(secretKey, token).assertNotInProcessOutput(dir.resolve("out.log"));
+        }
+    }
+
     @Test
     void itLogsWhereItListensServesAndExitsCleanlyOnSigterm() throws Exception {
         int port = GatewayProcess.freePort();

@@ -96,6 +96,12 @@ class GatewayProcessSecretsTest {
             }
             leaks.assertNotInProcessOutput(log);
             assertThat(Files.readString(log)).contains("access");
+            // The start line shows the whole configuration, each secret as ***, so operators can see what runs.
+            assertThat(Files.readString(log).lines().filter(l -> l.contains("configuration: {")))
+                    .singleElement().satisfies(line -> assertThat(line)
+                            .contains("\"id\":\"corp\"", "\"id\":\"azure\"", "\"id\":\"down\"")
+                            .contains("\"type\":\"bearer\",\"token\":\"***\"")
+                            .contains("\"username\":\"corp\",\"password\":\"***\""));
         }
     }
 

@@ -151,6 +151,9 @@ class PrivateUpstreamChainTest {
                 PackageLock lock = PackageLock.read(project);
                 assertThat(lock.entries().values()).isNotEmpty().allSatisfy(e ->
                         assertThat(e.resolved()).startsWith(registry.toString()));
+                assertThat(publicRequestsFor(publicRegistry, publicLogBefore, "fixture-util"))
+                        .as("the log shows what the public registry was asked (the merge asks it for fixture-util)")
+                        .isNotEmpty();
                 assertThat(publicRequestsFor(publicRegistry, publicLogBefore, "@corp"))
                         .as("the public registry is never asked for a @corp name").isEmpty();
                 // Verdaccio writes its log asynchronously, so where each tarball came from is read from the
@@ -206,11 +209,27 @@ class PrivateUpstreamChainTest {
         return (String) Json.readObject(project.resolve(dir).resolve("package.json")).get("version");
     }
 
-    /** The request lines Verdaccio logged since {@code offset} whose text contains {@code needle}. */
-    private static List<String> publicRequestsFor(VerdaccioUpstream verdaccio, long offset, String needle)
+    /**
+     * The request lines Verdaccio logged since {@code offset} whose text contains {@code needle}, read only once a
+     * sentinel request made now shows in the log. Verdaccio logs each request when it has answered it and writes
+     * its log asynchronously; every request of the gateway's was answered before the sentinel was sent, so once the
+     * sentinel's line is there, theirs are too, and an empty answer means "never asked" rather than "not flushed".
+     */
+    private List<String> publicRequestsFor(VerdaccioUpstream verdaccio, long offset, String needle)
             throws Exception {
-        byte[] all = Files.readAllBytes(verdaccio.logFile());
-        String since = new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8);
-        return since.lines().filter(l -> l.contains("req:") && l.contains(needle)).toList();
+        String sentinel = "log-sentinel-" + java.util.UUID.randomUUID();
+        assertThat(get(verdaccio.url(), sentinel).statusCode()).as("the sentinel is no package").isEqualTo(404);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            byte[] all = Files.readAllBytes(verdaccio.logFile());
+            List<String> requests = new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8)
+                    .lines().filter(l -> l.contains("req:")).toList();
+            if (requests.stream().anyMatch(l -> l.contains(sentinel))) {
+                return requests.stream().filter(l -> l.contains(needle)).toList();
+            }
+            assertThat(System.nanoTime()).as("the sentinel request %s appeared in %s within 30 s", sentinel,
+                    verdaccio.logFile()).isLessThan(deadline);
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
     }
 }

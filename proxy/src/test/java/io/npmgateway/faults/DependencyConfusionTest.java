@@ -123,11 +123,16 @@ class DependencyConfusionTest {
             HttpResponse<byte[]> packument = get(ESCAPED);
             String body = new String(packument.body(), StandardCharsets.UTF_8);
             assertThat(body).as("packument of %s, round %d", NAME, i).doesNotContain("99.0.0");
-            if (warm && failure != PrivateFailure.NOT_FOUND) {
+            if (failure == PrivateFailure.NOT_FOUND) {
+                // The private upstream itself says the name does not exist: that answer is the private one's.
+                assertThat(packument.statusCode()).as(body).isEqualTo(404);
+            } else if (warm) {
                 assertThat(packument.statusCode()).as(body).isEqualTo(200);
                 assertThat(body).contains("\"1.0.0\"");
             } else {
-                assertThat(packument.statusCode()).as(body).isIn(404, 502, 504);
+                // Nothing cached and the private upstream unusable: an error naming it, never "not found".
+                assertThat(packument.statusCode()).as(body).isIn(502, 504);
+                assertThat(body).contains("upstream 'private'");
             }
 
             HttpResponse<byte[]> attackerTarball = get(PUBLIC_TGZ);
@@ -140,6 +145,12 @@ class DependencyConfusionTest {
             } else {
                 assertThat(privateVersion.statusCode()).isIn(404, 502, 504);
                 assertThat(privateVersion.body()).isNotEqualTo(publicTarball);
+                if (!warm && failure != PrivateFailure.NOT_FOUND) {
+                    assertThat(privateVersion.statusCode()).as("a cold tarball behind a failing private upstream")
+                            .isIn(502, 504);
+                    assertThat(new String(privateVersion.body(), StandardCharsets.UTF_8))
+                            .contains("upstream 'private'");
+                }
             }
         }
         if (warm) {

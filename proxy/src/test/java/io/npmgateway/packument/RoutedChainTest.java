@@ -175,6 +175,20 @@ class RoutedChainTest {
     }
 
     @Test
+    void policyFirstStopsAtATimeoutOfAnEarlierUpstreamAndNeverFallsThrough() throws Exception {
+        transport.ok(path(PUBLIC, "slow-pad"), doc("slow-pad", PUBLIC, "{\"latest\":\"99.0.0\"}", "99.0.0"), "\"p\"");
+        transport.answer(path(CORP, "slow-pad"), c -> CompletableFuture.failedFuture(
+                new UpstreamException(c.upstreamId(), UpstreamFailure.TIMEOUT, "no data for 30 s")));
+
+        UpstreamException e = upstreamFailure(service.lookup(PackageName.parse("slow-pad")));
+        assertThat(e.upstreamId()).isEqualTo("corp");
+        assertThat(e.failure()).isEqualTo(UpstreamFailure.TIMEOUT);
+        assertThat(e.isTimeout()).isTrue();
+        assertThat(transport.callsTo(path(CORP, "slow-pad"))).isEqualTo(1);
+        assertThat(transport.callsTo(path(PUBLIC, "slow-pad"))).as("the later upstream was never asked").isZero();
+    }
+
+    @Test
     void aDownUpstreamIsSkippedFastUntilItsCoolDownEndsThenProbedOnce() throws Exception {
         for (String n : List.of("a-pkg", "b-pkg", "c-pkg")) {
             transport.refuse(path(CORP, n));

@@ -199,6 +199,76 @@ class UpstreamCredentialsTest {
         assertThat(authorization(only(otherHost, "left-pad-1.0.0.tgz"))).as("redirect target").isNull();
     }
 
+    /** The private upstream as one repository among several on the same host and port. */
+    private UpstreamConfig repositoryUpstream() {
+        return new UpstreamConfig("private", registry.url() + "npm/myrepo/", Duration.ofSeconds(2),
+                Duration.ofSeconds(5)).withAuth(new UpstreamAuth.Bearer(Secret.of(UPSTREAM_TOKEN)));
+    }
+
+    /** A packument in {@code npm/myrepo/} whose one version's tarball URL is {@code tarballUrl}. */
+    private byte[] repositoryPackumentWithTarballAt(String tarballUrl) {
+        byte[] tgz = "other repository bytes ".repeat(100).getBytes(StandardCharsets.UTF_8);
+        String doc = "{\"name\":\"left-pad\",\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{\"1.0.0\":{"
+                + "\"name\":\"left-pad\",\"version\":\"1.0.0\",\"dist\":{\"integrity\":\"" + FakeRegistry.integrity(tgz)
+                + "\",\"tarball\":\"" + tarballUrl + "\"}}}}";
+        registry.route("npm/myrepo/left-pad", r -> new MockResponse.Builder().code(200)
+                .setHeader("Content-Type", "application/json").body(doc).build());
+        return tgz;
+    }
+
+    @Test
+    void aTarballInAnotherRepositoryOnTheSameHostGetsNoCredentials() throws Exception {
+        byte[] tgz = repositoryPackumentWithTarballAt(registry.url() + "npm/other-repo/left-pad-1.0.0.tgz");
+        registry.tarball("npm/other-repo/left-pad-1.0.0.tgz", tgz);
+        startGateway(CredentialProviders.defaults(), repositoryUpstream());
+
+        HttpResponse<byte[]> tarball = get("left-pad/-/left-pad-1.0.0.tgz");
+        assertThat(tarball.statusCode()).isEqualTo(200);
+        assertThat(tarball.body()).isEqualTo(tgz);
+        assertThat(authorization(only(registry, "npm/myrepo/left-pad"))).isEqualTo("Bearer " + UPSTREAM_TOKEN);
+        assertThat(authorization(only(registry, "npm/other-repo/"))).as("same origin, other path").isNull();
+    }
+
+    @Test
+    void aTarballUrlClimbingOutOfTheUpstreamsPathWithDotSegmentsGetsNoCredentials() throws Exception {
+        // Literal dots: the server resolves <upstream url>../other/x.tgz to /npm/other/x.tgz.
+        byte[] tgz = repositoryPackumentWithTarballAt(registry.url() + "npm/myrepo/../other/left-pad-1.0.0.tgz");
+        registry.tarball("npm/other/left-pad-1.0.0.tgz", tgz);
+        startGateway(CredentialProviders.defaults(), repositoryUpstream());
+
+        HttpResponse<byte[]> tarball = get("left-pad/-/left-pad-1.0.0.tgz");
+        assertThat(tarball.statusCode()).isEqualTo(200);
+        assertThat(tarball.body()).isEqualTo(tgz);
+        assertThat(authorization(only(registry, "npm/myrepo/left-pad"))).isEqualTo("Bearer " + UPSTREAM_TOKEN);
+        assertThat(authorization(only(registry, "npm/other/"))).as("dot segments out of the prefix").isNull();
+    }
+
+    @Test
+    void aTarballUrlWithEncodedDotSegmentsGetsNoCredentials() throws Exception {
+        repositoryPackumentWithTarballAt(registry.url() + "npm/myrepo/%2e%2e/other/left-pad-1.0.0.tgz");
+        startGateway(CredentialProviders.defaults(), repositoryUpstream());
+
+        get("left-pad/-/left-pad-1.0.0.tgz"); // whatever the stub makes of the path, it must see no credential
+        List<RecordedRequest> tarballRequests = registry.requests.stream()
+                .filter(r -> r.getUrl().encodedPath().endsWith(".tgz")).toList();
+        assertThat(tarballRequests).as("the tarball was asked for").isNotEmpty()
+                .allSatisfy(r -> assertThat(authorization(r)).isNull());
+    }
+
+    @Test
+    void aPackumentRedirectToAnotherHostCarriesNoCredentials() throws Exception {
+        otherHost.publish("left-pad", "1.0.0");
+        registry.route("left-pad", r -> new MockResponse.Builder().code(302)
+                .setHeader("Location", otherHost.url() + "left-pad").build());
+        startGateway(CredentialProviders.defaults(), privateUpstream());
+
+        HttpResponse<byte[]> packument = get("left-pad");
+        assertThat(packument.statusCode()).isEqualTo(200);
+        assertThat(text(packument)).contains("\"1.0.0\"");
+        assertThat(authorization(only(registry, "left-pad"))).isEqualTo("Bearer " + UPSTREAM_TOKEN);
+        assertThat(authorization(only(otherHost, "left-pad"))).as("packument redirect target").isNull();
+    }
+
     @Test
     void anUpstreamWithoutCredentialsGetsNoAuthorizationAtAllWhateverTheClientSent() throws Exception {
         registry.publish("left-pad", "1.0.0");

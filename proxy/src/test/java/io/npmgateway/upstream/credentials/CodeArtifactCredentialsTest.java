@@ -2,7 +2,17 @@ package io.npmgateway.upstream.credentials;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.npmgateway.config.UpstreamAuth;
+import io.npmgateway.config.UpstreamConfig;
+import io.npmgateway.metrics.GatewayMetrics;
+import io.npmgateway.npm.PackageName;
+import io.npmgateway.upstream.NettyUpstreamTransport;
+import io.npmgateway.upstream.Upstream;
+import io.npmgateway.upstream.UpstreamHealth;
 import io.npmgateway.testing.LogCapture;
 import io.npmgateway.testing.SecretLeaks;
 import io.npmgateway.testing.ManualClock;
@@ -138,6 +148,48 @@ class CodeArtifactCredentialsTest {
             SecretLeaks leaks = SecretLeaks.of(TOKEN_1, TOKEN_2, SECRET_KEY);
             leaks.assertNotInLogs(logs);
             leaks.assertNotIn("the credentials' string form", credentials.toString());
+        }
+    }
+
+    @Test
+    void afterRenewalTheNextUpstreamRequestCarriesTheNewTokenOnTheWire() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (MockWebServer repository = new MockWebServer();
+             NettyUpstreamTransport transport = new NettyUpstreamTransport(group, NioSocketChannel.class);
+             GatewayMetrics metrics = new GatewayMetrics()) {
+            repository.start(InetAddress.getByName("127.0.0.1"), 0);
+            String doc = "{\"name\":\"@corp/tool\",\"versions\":{}}";
+            for (int i = 0; i < 3; i++) {
+                repository.enqueue(new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json")
+                        .body(doc).build());
+            }
+            UpstreamConfig config = UpstreamConfig.of("aws", "http://127.0.0.1:" + repository.getPort() + "/npm/repo/")
+                    .withAuth(new UpstreamAuth.CodeArtifact("my-domain", "111122223333", "eu-west-1", 3600,
+                            "http://127.0.0.1:" + controlPlane.getPort()));
+            Upstream upstream = new Upstream(config, transport, metrics, credentials, new UpstreamHealth());
+            PackageName name = PackageName.parse("@corp/tool");
+
+            controlPlane.enqueue(token(TOKEN_1, clock.instant().plus(Duration.ofHours(1))));
+            credentials.start();
+            scheduler.runDue();
+            assertThat(upstream.fetchPackument(name, null, null, 1 << 20).get(10, TimeUnit.SECONDS).status())
+                    .isEqualTo(200);
+            assertThat(repository.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("Authorization"))
+                    .isEqualTo("Bearer " + TOKEN_1);
+
+            // Three quarters into the first token's hour: the scheduled renewal fetches the second one.
+            clock.advance(Duration.ofMinutes(45));
+            controlPlane.enqueue(token(TOKEN_2, clock.instant().plus(Duration.ofHours(1))));
+            scheduler.runDue();
+            assertThat(controlPlane.getRequestCount()).isEqualTo(2);
+            for (int i = 0; i < 2; i++) {
+                assertThat(upstream.fetchPackument(name, null, null, 1 << 20).get(10, TimeUnit.SECONDS).status())
+                        .isEqualTo(200);
+                assertThat(repository.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("Authorization"))
+                        .as("request %d after the renewal", i + 1).isEqualTo("Bearer " + TOKEN_2);
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 }
