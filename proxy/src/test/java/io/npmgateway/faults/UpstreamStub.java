@@ -28,13 +28,24 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     private volatile Function<RecordedRequest, MockResponse> everything;
     private final java.util.List<RecordedRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    private final boolean https;
+
     public UpstreamStub() throws Exception {
+        this(null);
+    }
+
+    /** A stub that speaks https with the certificate {@code tls} holds (plain http when null). */
+    public UpstreamStub(javax.net.ssl.SSLSocketFactory tls) throws Exception {
+        this.https = tls != null;
+        if (https) {
+            server.useHttps(tls);
+        }
         server.setDispatcher(this);
         server.start(InetAddress.getByName("127.0.0.1"), 0);
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getPort() + "/";
+        return (https ? "https" : "http") + "://127.0.0.1:" + server.getPort() + "/";
     }
 
     /**
