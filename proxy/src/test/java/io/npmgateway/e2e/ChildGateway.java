@@ -50,11 +50,18 @@ final class ChildGateway implements AutoCloseable {
 
     /** As {@link #start(Path, String, Path, String...)}, with other options than one upstream (e.g. {@code --config}). */
     static ChildGateway start(Path dataDir, List<String> options, Path log) {
+        return start(List.of(), dataDir, options, log);
+    }
+
+    /** As {@link #start(Path, List, Path)}, with more JVM options (system properties such as a trust store). */
+    static ChildGateway start(List<String> jvmOptions, Path dataDir, List<String> options, Path log) {
         for (int attempt = 1; ; attempt++) {
             int port = GatewayProcess.freePort();
             List<String> command = new java.util.ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+            command.addAll(jvmOptions);
+            int classPath = command.size();
+            command.addAll(List.of(
                     "-cp", System.getProperty("java.class.path"),
                     "io.npmgateway.Main",
                     "--port", Integer.toString(port),
@@ -64,7 +71,8 @@ final class ChildGateway implements AutoCloseable {
             Process process;
             try {
                 // Without the class path: it is the test's, and pages long.
-                appendToLog(log, "--- starting: " + String.join(" ", command.subList(4, command.size())) + "\n");
+                appendToLog(log, "--- starting: " + String.join(" ", command.subList(1, classPath)) + " "
+                        + String.join(" ", command.subList(classPath + 2, command.size())) + "\n");
                 process = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

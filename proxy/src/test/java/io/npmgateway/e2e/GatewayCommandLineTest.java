@@ -2,6 +2,7 @@ package io.npmgateway.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.npmgateway.faults.UpstreamStub;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -219,6 +220,72 @@ class GatewayCommandLineTest {
             again.destroy();
             exitOf(again);
         }
+    }
+
+    @Test
+    void withNoUpstreamFlagItProxiesTheRegistryNpmIsConfiguredWith() throws Exception {
+        try (UpstreamStub upstream = new UpstreamStub()) {
+            upstream.publish("from-npm-config", "1.0.0", UpstreamStub.randomBytes(1000, 3));
+            // The only npm on PATH: it answers `npm config get registry` with the stub and notes what it was asked.
+            Path bin = Files.createDirectories(dir.resolve("bin"));
+            Path asked = dir.resolve("npm-args");
+            Path npm = Files.writeString(bin.resolve("npm"), "#!/bin/sh\n"
+                    + "echo \"$@\" >> '" + asked + "'\n"
+                    + "if [ \"$1 $2 $3\" = 'config get registry' ]; then echo '" + upstream.url() + "'; fi\n");
+            assertThat(npm.toFile().setExecutable(true)).isTrue();
+            int port = GatewayProcess.freePort();
+            Process p = start(Map.of("PATH", bin.toString()), "--port", String.valueOf(port),
+                    "--data-dir", dir.resolve("data").toString());
+            try {
+                waitForLog(p, "ready in");
+                assertThat(Files.readString(asked)).contains("config get registry");
+                assertThat(output()).contains("=" + upstream.url());
+                HttpResponse<String> packument = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/from-npm-config")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(packument.statusCode()).as(packument.body()).isEqualTo(200);
+                assertThat(packument.body()).contains("\"name\":\"from-npm-config\"");
+                assertThat(upstream.hits("from-npm-config")).isEqualTo(1);
+            } finally {
+                p.destroy();
+                exitOf(p);
+            }
+        }
+    }
+
+    @Test
+    void publicUrlWithAPathPrefixIsWhereTarballUrlsPointAndIsServed() throws Exception {
+        byte[] tarball = UpstreamStub.randomBytes(5000, 4);
+        try (UpstreamStub upstream = new UpstreamStub()) {
+            String tarballPath = upstream.publish("prefixed", "1.0.0", tarball);
+            int port = GatewayProcess.freePort();
+            String publicUrl = "http://127.0.0.1:" + port + "/npm/";
+            Process p = start(Map.of(), "--port", String.valueOf(port), "--data-dir", dir.resolve("data").toString(),
+                    "--upstream", upstream.url(), "--public-url", publicUrl);
+            try {
+                waitForLog(p, "ready in");
+                HttpClient http = HttpClient.newHttpClient();
+                HttpResponse<String> packument = http.send(HttpRequest.newBuilder(URI.create(publicUrl + "prefixed"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(packument.statusCode()).as(packument.body()).isEqualTo(200);
+                assertThat(packument.body()).contains("\"tarball\":\"" + publicUrl + tarballPath + "\"");
+                HttpResponse<byte[]> download = http.send(HttpRequest.newBuilder(URI.create(publicUrl + tarballPath))
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(download.statusCode()).isEqualTo(200);
+                assertThat(download.body()).isEqualTo(tarball);
+            } finally {
+                p.destroy();
+                exitOf(p);
+            }
+        }
+    }
+
+    @Test
+    void helpExitsWith0AndListsEveryFlagTheGatewayNeeds() throws Exception {
+        Process p = start(Map.of(), "--help");
+        assertThat(exitOf(p)).isEqualTo(0);
+        assertThat(output()).contains("--port", "--bind", "--data-dir", "--upstream", "--config", "--public-url",
+                "--help").doesNotContain("\tat ");
     }
 
     private void waitForLog(Process p, String text) throws Exception {

@@ -107,6 +107,12 @@ class NpmInstallThroughGatewayTest {
             LOG.info("npm install through the gateway ({}): {} ms", name, (System.nanoTime() - started) / 1_000_000);
 
             PackageLock lock = PackageLock.read(project);
+            // Every entry, not only the expected ones: one tarball left at the upstream would make `npm ci` bypass
+            // the gateway for it.
+            assertThat(lock.entries()).isNotEmpty();
+            assertThat(lock.entries().values()).allSatisfy(entry -> assertThat(entry.resolved())
+                    .as("resolved URL of %s", entry.path()).startsWith(registry.toString()));
+            assertThat(project.resolve("package-lock.json")).content().doesNotContain(verdaccio.url().toString());
             for (ExpectedPackage want : FixtureProject.BASIC.expectedPackages()) {
                 PackageLock.Entry entry = lock.entry(want.npmPath()).orElseThrow();
                 assertThat(entry.version()).as(want.npmPath()).isEqualTo(want.version());

@@ -26,15 +26,27 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
     private final Map<String, Function<RecordedRequest, MockResponse>> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private volatile Function<RecordedRequest, MockResponse> everything;
+    private volatile boolean gzipPackuments;
     private final java.util.List<RecordedRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    private final boolean https;
+
     public UpstreamStub() throws Exception {
+        this(null);
+    }
+
+    /** A stub that speaks https with the certificate {@code tls} holds (plain http when null). */
+    public UpstreamStub(javax.net.ssl.SSLSocketFactory tls) throws Exception {
+        this.https = tls != null;
+        if (https) {
+            server.useHttps(tls);
+        }
         server.setDispatcher(this);
         server.start(InetAddress.getByName("127.0.0.1"), 0);
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getPort() + "/";
+        return (https ? "https" : "http") + "://127.0.0.1:" + server.getPort() + "/";
     }
 
     /**
@@ -55,8 +67,23 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
 
     /** Serves {@code body} as the packument of {@code name} (200, JSON, with an ETag). */
     public void packument(String name, byte[] body) {
-        route(name, r -> new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json")
-                .setHeader("ETag", "\"v1\"").body(new Buffer().write(body)).build());
+        route(name, r -> {
+            MockResponse.Builder answer = new MockResponse.Builder().code(200)
+                    .setHeader("Content-Type", "application/json").setHeader("ETag", "\"v1\"");
+            String accepted = r.getHeaders().get("Accept-Encoding");
+            if (gzipPackuments && accepted != null && accepted.toLowerCase(java.util.Locale.ROOT).contains("gzip")) {
+                return answer.setHeader("Content-Encoding", "gzip").body(new Buffer().write(gzip(body))).build();
+            }
+            return answer.body(new Buffer().write(body)).build();
+        });
+    }
+
+    /**
+     * From now on, answers every packument request whose {@code Accept-Encoding} allows gzip with the document
+     * gzipped ({@code Content-Encoding: gzip}), as registries behind a CDN do; other requests as before.
+     */
+    public void gzipPackumentsWhenAccepted() {
+        gzipPackuments = true;
     }
 
     /** Serves {@code bytes} whole and correctly at {@code path}. */
@@ -129,6 +156,16 @@ public final class UpstreamStub extends Dispatcher implements AutoCloseable {
 
     public static String sha1Hex(byte[] data) {
         return HexFormat.of().formatHex(digest("SHA-1", data));
+    }
+
+    public static byte[] gzip(byte[] data) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(data);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private static byte[] digest(String algorithm, byte[] data) {

@@ -16,11 +16,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A 200 MB tarball goes through a gateway whose JVM (this test JVM) has a 256 MB heap: it can only pass if the
- * tarball never sits whole in memory, on the way in (upstream to store) or out (store to client).
+ * tarball never sits whole in memory, on the way in (upstream to store) or out (store to client). Netty's direct
+ * buffers, which the heap limit does not bound, are watched during each transfer as well.
  */
 class LargeTarballStreamingTest extends GatewayHttpTest {
     private static final long SIZE = 200L * 1024 * 1024;
     private static final long SEED = 42;
+    private static final long SAMPLE_EVERY = 8L * 1024 * 1024;
+    /** A quarter of the tarball: buffering it (or much of it) would need far more. */
+    private static final double MAX_DIRECT = SIZE / 4.0;
+    private double maxDirectSeen;
 
     @Test
     void aTarballLargerThanTheHeapStreamsThroughAndIsServedAgainFromTheStore() throws Exception {
@@ -39,9 +44,16 @@ class LargeTarballStreamingTest extends GatewayHttpTest {
             assertThat(r.statusCode()).isEqualTo(200);
             byte[] digest;
             try (InputStream body = r.body()) {
-                digest = sha512Of(body);
+                digest = sha512OfWatchingDirectMemory(body);
             }
             assertThat("sha512-" + Base64.getEncoder().encodeToString(digest)).isEqualTo(integrity);
+            // The heap limit says nothing of direct memory (its default limit is as large as the heap), where
+            // Netty's buffers live: sampled every 8 MB of the transfer, it stays a small fraction of the tarball.
+            assertThat(maxDirectSeen).as("Netty direct memory held during transfer %d", attempt)
+                    .isPositive().isLessThan(MAX_DIRECT);
+            System.out.printf("Netty direct memory during 200 MB transfer %d: at most %.1f MB%n", attempt,
+                    maxDirectSeen / (1024 * 1024));
+            maxDirectSeen = 0;
         }
         assertThat(upstream.hits("huge/-/huge-1.0.0.tgz")).isEqualTo(1);
     }
@@ -53,6 +65,27 @@ class LargeTarballStreamingTest extends GatewayHttpTest {
             md.update(buf, 0, n);
         }
         return md.digest();
+    }
+
+    /** As {@link #sha512Of(InputStream)}, noting the gateway's Netty direct memory every 8 MB read. */
+    private byte[] sha512OfWatchingDirectMemory(InputStream in) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-512");
+        byte[] buf = new byte[64 * 1024];
+        long read = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            md.update(buf, 0, n);
+            if ((read + n) / SAMPLE_EVERY != read / SAMPLE_EVERY) {
+                maxDirectSeen = Math.max(maxDirectSeen, directMemoryUsed());
+            }
+            read += n;
+        }
+        return md.digest();
+    }
+
+    private double directMemoryUsed() {
+        return gateway.metrics().scrape().lines()
+                .filter(l -> l.startsWith("npm_gateway_netty_allocator_used_bytes{") && l.contains("memory=\"direct\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** Deterministic pseudo-random bytes, produced on demand: the test never holds the tarball either. */
