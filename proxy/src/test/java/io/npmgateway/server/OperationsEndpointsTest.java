@@ -36,8 +36,8 @@ class OperationsEndpointsTest extends GatewayHttpTest {
     }
 
     private void startWithAdmin(OperationsConfig.AccessLogFormat format) {
-        startGateway(null, Duration.ofSeconds(5), new OperationsConfig(Secret.of(ADMIN_TOKEN), "/metrics", null, format,
-                Duration.ofSeconds(5)));
+        startGateway(null, Duration.ofSeconds(5), OperationsConfig.defaults().withAdminToken(Secret.of(ADMIN_TOKEN))
+                .withAccessLog(format).withShutdownGrace(Duration.ofSeconds(5)));
     }
 
     private HttpResponse<byte[]> admin(String method, String path, String token) throws Exception {
@@ -95,6 +95,34 @@ class OperationsEndpointsTest extends GatewayHttpTest {
         assertThat(http.send(HttpRequest.newBuilder(URI.create(ops + "left-pad")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
         assertThat(get("metrics").statusCode()).as("no scrape on the registry port").isEqualTo(404);
+    }
+
+    @Test
+    void downloadsBeyondTheConfiguredPackageLabelCapAreCountedUnderOther() throws Exception {
+        upstream.publish("left-pad", "1.0.0");
+        upstream.publish("right-pad", "1.0.0");
+        startGateway(null, Duration.ofSeconds(5), OperationsConfig.defaults().withDownloadsPackageLabelCap(1));
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        assertThat(get("right-pad/-/right-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        assertThat(get("right-pad/-/right-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        // The access log (and the downloads counter with it) is recorded after the response went out.
+        String other = "npm_gateway_tarball_downloads_total{package=\"__other__\",upstream=\"fake\"} 2.0";
+        String scrape = awaitScrape(s -> s.contains(other));
+        assertThat(scrape).contains(other)
+                .contains("npm_gateway_tarball_downloads_total{package=\"left-pad\",upstream=\"fake\"} 1.0")
+                .doesNotContain("package=\"right-pad\"");
+    }
+
+    /** The scrape once it satisfies {@code ready}: meters are recorded after the response reaches the client. */
+    private String awaitScrape(java.util.function.Predicate<String> ready) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            String scrape = text(get("metrics"));
+            if (ready.test(scrape) || System.nanoTime() > deadline) {
+                return scrape;
+            }
+            Thread.onSpinWait();
+        }
     }
 
     @Test
