@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Sees every request once it has been answered: records it in the metrics and writes its one access-log line
  * (method, path, status, bytes, duration, cache outcome, upstream). Nothing here sees request headers, so no
- * credential can reach the log.
+ * credential can reach the log. The line is complete as it is written (its own UTC timestamp, no logback pattern
+ * around it), so a JSON line on stdout is one JSON object a log shipper can parse.
  */
 final class RequestObserver {
     private static final Logger ACCESS = LoggerFactory.getLogger("npm-gateway.access");
@@ -41,13 +42,14 @@ final class RequestObserver {
         String millis = tenths(nanos);
         String upstream = ex.upstreamId() == null ? "-" : ex.upstreamId();
         String client = client(ex.context().channel().remoteAddress());
+        String time = AccessLogTime.format(System.currentTimeMillis());
         if (json) {
-            return "{\"client\":\"" + client + "\",\"method\":\"" + method + "\",\"path\":\"" + path
+            return "{\"time\":\"" + time + "\",\"client\":\"" + client + "\",\"method\":\"" + method + "\",\"path\":\"" + path
                     + "\",\"status\":" + status + ",\"bytes\":" + ex.bytes() + ",\"ms\":"
                     + millis + ",\"cache\":\"" + ex.outcome().label()
                     + "\",\"upstream\":\"" + upstream + "\",\"complete\":" + ex.completed() + "}";
         }
-        return client + " " + method + " " + path + " " + status + " " + ex.bytes() + "B "
+        return time + " access " + client + " " + method + " " + path + " " + status + " " + ex.bytes() + "B "
                 + millis + "ms cache=" + ex.outcome().label()
                 + " upstream=" + upstream + (ex.completed() ? "" : " incomplete");
     }
