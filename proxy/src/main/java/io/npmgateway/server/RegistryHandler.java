@@ -211,8 +211,12 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             StreamedRequestBody body = receiving;
             receiving = null;
             receivingExchange = null;
-            if (exchange != null && !exchange.answeredElsewhere(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
-                tooLarge.answeredAlready();
+            if (exchange != null) {
+                if (exchange.answeredElsewhere(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+                    tooLarge.recordedByExchange();
+                } else {
+                    tooLarge.answeredAlready();
+                }
             }
             if (body != null) {
                 body.abort("the request body is larger than this gateway accepts");
