@@ -216,6 +216,8 @@ public final class Gateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Past the grace period: cut what is left while the threads still run, so it ends in order.
+        server.closeConnections();
         login.close();
         credentials.forEach(CredentialProvider::close);
         transport.close();

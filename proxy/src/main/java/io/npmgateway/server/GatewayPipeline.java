@@ -27,9 +27,11 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
     private final Routes routes;
     private final RequestObserver observer;
     private final InFlight inFlight;
+    private final io.netty.channel.group.ChannelGroup connections;
 
     GatewayPipeline(ServerConfig config, RequestPathParser paths, Routes routes, RequestObserver observer,
-            InFlight inFlight) {
+            InFlight inFlight, io.netty.channel.group.ChannelGroup connections) {
+        this.connections = connections;
         this.config = config;
         this.paths = paths;
         this.routes = routes;
@@ -39,6 +41,8 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        // Every open connection, so a shutdown can drain them and, past its deadline, close them.
+        connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         StreamedRequests streamed = new StreamedRequests(paths);
         // 1. Close connections that send or receive nothing for too long (idle keep-alives).
