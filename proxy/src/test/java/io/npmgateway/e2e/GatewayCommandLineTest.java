@@ -165,6 +165,29 @@ class GatewayCommandLineTest {
         assertThat(logged).anySatisfy(l -> assertThat(l).startsWith("/no-such-package 5"));
     }
 
+    @Test
+    void printConfigShowsTheOperationsSettingsWithTheAdminTokenMasked() throws Exception {
+        String adminToken = "admin-token-value-0123456789";
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                admin: { token: "${ADMIN_TOKEN_FOR_TEST}" }
+                metrics: { path: /internal/metrics, port: 9464, downloadsPackageLabelCap: 50 }
+                logging: { access: json }
+                shutdown: { grace: 12s }
+                """);
+        Process p = start(Map.of("ADMIN_TOKEN_FOR_TEST", adminToken), "--config", config.toString(),
+                "--upstream", "http://127.0.0.1:9/", "--print-config", "json");
+        assertThat(exitOf(p)).as(output()).isEqualTo(0);
+        com.fasterxml.jackson.databind.JsonNode printed = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(output());
+        assertThat(printed.at("/admin/token").asText()).isEqualTo("***");
+        assertThat(printed.at("/metrics/path").asText()).isEqualTo("/internal/metrics");
+        assertThat(printed.at("/metrics/port").asInt()).isEqualTo(9464);
+        assertThat(printed.at("/metrics/downloadsPackageLabelCap").asInt()).isEqualTo(50);
+        assertThat(printed.at("/logging/access").asText()).isEqualTo("json");
+        assertThat(printed.at("/shutdown/grace").asText()).isEqualTo("12s");
+        assertThat(output()).doesNotContain(adminToken);
+    }
+
     /** The lines of stdout that are access-log lines in JSON (every other logger writes plain text). */
     private List<String> jsonLines() throws IOException {
         return output().lines().filter(l -> l.startsWith("{")).toList();
