@@ -72,6 +72,24 @@ class OperationsEndpointsTest extends GatewayHttpTest {
     }
 
     @Test
+    void readinessStaysReadyWithEveryUpstreamDownWhileTheStoreIsOpenAndTheCacheWarm() throws Exception {
+        upstream.publish("left-pad", "1.0.0");
+        startGateway();
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        upstream.close();
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("pkg" + i).statusCode()).isEqualTo(502);
+        }
+        HttpResponse<byte[]> ready = get("-/ready");
+        assertThat(ready.statusCode()).as(text(ready)).isEqualTo(200);
+        assertThat(json(ready)).containsEntry("status", "ready").containsEntry("store", "open")
+                .containsEntry("cachedTarballs", 1);
+        assertThat(text(ready)).contains("\"state\":\"down\"", "\"lastFailure\":\"connect\"");
+        // What makes it ready: the cached tarball is still served.
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void theScrapeEndpointServesPrometheusText() throws Exception {
         upstream.publish("left-pad", "1.0.0");
         startGateway();
