@@ -94,9 +94,11 @@ class OperationsEndpointsTest extends GatewayHttpTest {
         upstream.publish("left-pad", "1.0.0");
         startGateway();
         get("left-pad");
+        String series = "npm_gateway_requests_seconds_count{cache=\"miss\",route=\"packument\"";
+        awaitScrape(s -> s.contains(series));
         HttpResponse<byte[]> scrape = get("metrics");
         assertThat(scrape.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
-        assertThat(text(scrape)).contains("npm_gateway_requests_seconds_count{cache=\"miss\",route=\"packument\"");
+        assertThat(text(scrape)).contains(series);
     }
 
     @Test
@@ -105,8 +107,13 @@ class OperationsEndpointsTest extends GatewayHttpTest {
         startGateway(null, Duration.ofSeconds(5), OperationsConfig.defaults().withMetricsPort(0));
         get("left-pad");
         String ops = "http://127.0.0.1:" + gateway.metricsAddress().getPort() + "/";
-        HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create(ops + "metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        // The request is recorded once its response has gone out, which the client can see first: poll.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        HttpResponse<String> scrape;
+        do {
+            scrape = http.send(HttpRequest.newBuilder(URI.create(ops + "metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } while (!scrape.body().contains("npm_gateway_requests_seconds_count") && System.nanoTime() < deadline);
         assertThat(scrape.body()).contains("npm_gateway_requests_seconds_count");
         assertThat(http.send(HttpRequest.newBuilder(URI.create(ops + "-/ready")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
