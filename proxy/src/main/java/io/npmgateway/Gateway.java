@@ -106,7 +106,8 @@ public final class Gateway implements AutoCloseable {
         ExecutorService work = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 threads("npm-gateway-work"));
         NettyUpstreamTransport transport = new NettyUpstreamTransport(workers, clientChannel);
-        GatewayMetrics metrics = new GatewayMetrics(MetricsConfig.defaults());
+        GatewayMetrics metrics = new GatewayMetrics(new MetricsConfig(
+                config.operations().downloadsPackageLabelCap(), config.operations().metricsHistograms()));
         List<CredentialProvider> credentials = new ArrayList<>();
         LoginService login = null;
         try {
@@ -215,6 +216,8 @@ public final class Gateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Past the grace period: cut what is left while the threads still run, so it ends in order.
+        server.closeConnections();
         login.close();
         credentials.forEach(CredentialProvider::close);
         transport.close();

@@ -129,7 +129,28 @@ public final class ConfigDump {
         metadata.put("negativeTtl", ConfigValues.formatDuration(c.negativeTtl()));
         size(metadata, "maxDocument", c.maxPackumentBytes());
         size(root.putObject("storage"), "maxBytes", config.storage().maxBytes());
+        operations(root, config.operations());
         return root;
+    }
+
+    /** The admin, metrics, logging and shutdown sections, as the loader reads them. */
+    private static void operations(ObjectNode root, OperationsConfig ops) {
+        if (ops.adminToken() != null) {
+            root.putObject("admin").put("token", String.valueOf(ops.adminToken()));
+        }
+        ObjectNode metrics = root.putObject("metrics");
+        if (ops.metricsPath() == null) {
+            metrics.put("enabled", false);
+        } else {
+            metrics.put("path", ops.metricsPath());
+        }
+        if (ops.metricsPort() != null) {
+            metrics.put("port", ops.metricsPort());
+        }
+        metrics.put("downloadsPackageLabelCap", ops.downloadsPackageLabelCap());
+        metrics.put("histograms", ops.metricsHistograms());
+        root.putObject("logging").put("access", lower(ops.accessLog()));
+        root.putObject("shutdown").put("grace", formatDuration(ops.shutdownGrace()));
     }
 
     private static ObjectNode auth(UpstreamAuth auth) {

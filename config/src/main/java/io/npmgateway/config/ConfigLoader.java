@@ -740,7 +740,9 @@ public final class ConfigLoader {
                     : base.maxBytes());
         }
 
-        /** {@code admin: {token}}, {@code metrics: {path, enabled}}, {@code logging: {access}}, {@code shutdown: {grace}}. */
+        /**
+         * {@code admin: {token}}, {@code metrics: {path, enabled, port, downloadsPackageLabelCap, histograms}},          * {@code logging: {access}}, {@code shutdown: {grace}}.
+         */
         OperationsConfig operations(JsonNode root, OperationsConfig base) {
             OperationsConfig result = base;
             JsonNode admin = root.get("admin");
@@ -756,10 +758,21 @@ public final class ConfigLoader {
             }
             String metricsPath = result.metricsPath();
             Integer metricsPort = result.metricsPort();
+            int labelCap = result.downloadsPackageLabelCap();
+            boolean histograms = result.metricsHistograms();
             JsonNode metrics = root.get("metrics");
             if (metrics != null) {
                 requireObject(metrics, "metrics");
-                rejectUnknown(metrics, "metrics.", Set.of("path", "enabled", "port"));
+                rejectUnknown(metrics, "metrics.",
+                        Set.of("path", "enabled", "port", "downloadsPackageLabelCap", "histograms"));
+                if (metrics.has("downloadsPackageLabelCap")) {
+                    String value = text(metrics.get("downloadsPackageLabelCap"), "metrics.downloadsPackageLabelCap");
+                    labelCap = nonNegativeInt(value, "metrics.downloadsPackageLabelCap");
+                }
+                if (metrics.has("histograms")) {
+                    histograms = ConfigValues.bool(text(metrics.get("histograms"), "metrics.histograms"), source,
+                            "metrics.histograms");
+                }
                 if (metrics.has("port")) {
                     metricsPort = port(text(metrics.get("port"), "metrics.port"), source, "metrics.port");
                 }
@@ -770,7 +783,8 @@ public final class ConfigLoader {
                                 "'" + metricsPath + "' must be a path such as /metrics, outside /-/");
                     }
                 }
-                if (metrics.has("enabled") && !Boolean.parseBoolean(text(metrics.get("enabled"), "metrics.enabled"))) {
+                if (metrics.has("enabled") && !ConfigValues.bool(text(metrics.get("enabled"), "metrics.enabled"), source,
+                        "metrics.enabled")) {
                     metricsPath = null;
                 }
             }
@@ -798,7 +812,20 @@ public final class ConfigLoader {
                     grace = duration(shutdown.get("grace"), "shutdown.grace");
                 }
             }
-            return new OperationsConfig(result.adminToken(), metricsPath, metricsPort, format, grace);
+            return new OperationsConfig(result.adminToken(), metricsPath, metricsPort, format, grace, labelCap,
+                    histograms);
+        }
+
+        private int nonNegativeInt(String value, String field) {
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // falls through to the message below
+            }
+            throw ConfigException.field(source, field, "'" + value + "' must be a whole number, 0 or more");
         }
 
         JsonNode required(JsonNode node, String at, String key, String type) {

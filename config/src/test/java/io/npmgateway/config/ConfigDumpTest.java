@@ -131,6 +131,9 @@ class ConfigDumpTest {
                 writeTarget: aws
                 cache: { metadata: { maxAge: 1h, maxMemory: 1000, negativeTtl: 0s } }
                 storage: { maxBytes: 1TB }
+                metrics: { path: /internal/prom, port: 9464, downloadsPackageLabelCap: 3, histograms: false }
+                logging: { access: json }
+                shutdown: { grace: 4s }
                 """);
         GatewayConfig original = new ConfigLoader(ENV).load(file);
         String yaml = ConfigDump.yaml(original);
@@ -145,5 +148,37 @@ class ConfigDumpTest {
                 Files.writeString(dir.resolve("d2.yaml"), ConfigDump.yaml(defaults)));
         assertThat(reloaded.effectiveRoutes()).isEqualTo(defaults.effectiveRoutes());
         assertThat(reloaded.withRoutes(List.of())).isEqualTo(defaults);
+    }
+
+    @Test
+    void theOperationsSettingsAreDumpedWithTheAdminTokenMasked() throws Exception {
+        GatewayConfig config = new ConfigLoader(ENV).load(Files.writeString(dir.resolve("ops.yaml"), """
+                upstreams: [{ id: a, url: "https://a.example/" }]
+                admin: { token: "${LOGIN_SECRET}" }
+                metrics: { enabled: false, downloadsPackageLabelCap: 0 }
+                logging: { access: json }
+                shutdown: { grace: 90s }
+                """));
+        JsonNode json = new ObjectMapper().readTree(ConfigDump.json(config));
+        assertThat(json.at("/admin/token").asText()).isEqualTo("***");
+        assertThat(json.at("/metrics/enabled").asBoolean(true)).isFalse();
+        assertThat(json.at("/metrics/path").isMissingNode()).isTrue();
+        assertThat(json.at("/metrics/downloadsPackageLabelCap").asInt(-1)).isZero();
+        assertThat(json.at("/metrics/histograms").asBoolean(false)).isTrue();
+        assertThat(json.at("/logging/access").asText()).isEqualTo("json");
+        assertThat(json.at("/shutdown/grace").asText()).isEqualTo("90s");
+        for (String text : List.of(ConfigDump.yaml(config), ConfigDump.json(config), ConfigDump.oneLine(config),
+                config.toString())) {
+            assertThat(text).doesNotContain(ENV.get("LOGIN_SECRET"));
+        }
+
+        GatewayConfig defaults = new ConfigLoader(ENV).load(Files.writeString(dir.resolve("defaults.yaml"),
+                "upstreams: [{ id: a, url: \"https://a.example/\" }]\n"));
+        JsonNode plain = new ObjectMapper().readTree(ConfigDump.json(defaults));
+        assertThat(plain.has("admin")).as("no admin section without a token").isFalse();
+        assertThat(plain.at("/metrics/path").asText()).isEqualTo("/metrics");
+        assertThat(plain.at("/metrics/downloadsPackageLabelCap").asInt()).isEqualTo(1000);
+        assertThat(plain.at("/logging/access").asText()).isEqualTo("text");
+        assertThat(plain.at("/shutdown/grace").asText()).isEqualTo("30s");
     }
 }

@@ -479,4 +479,72 @@ class ConfigLoaderTest {
         assertThat(c.clients().login()).isEqualTo(ClientTokens.LoginSettings.defaults());
         assertThat(c.defaultAnonymousAccess()).as("users turn authentication on").isEqualTo(RouteConfig.Access.NONE);
     }
+
+    // ---- operations: admin, metrics, logging, shutdown
+
+    @Test
+    void theOperationsSettingsAreRead() throws Exception {
+        GatewayConfig c = load("""
+                upstreams: [{ id: a, url: "https://a.example/" }]
+                admin: { token: "${CI_TOKEN}-admin" }
+                metrics: { path: /internal/prom, port: 9464, downloadsPackageLabelCap: 25, histograms: false }
+                logging: { access: json }
+                shutdown: { grace: 7s }
+                """);
+        OperationsConfig ops = c.operations();
+        assertThat(ops.adminToken()).isEqualTo(Secret.of("ci-client-token-value-4-admin"));
+        assertThat(ops.metricsPath()).isEqualTo("/internal/prom");
+        assertThat(ops.metricsPort()).isEqualTo(9464);
+        assertThat(ops.downloadsPackageLabelCap()).isEqualTo(25);
+        assertThat(ops.metricsHistograms()).isFalse();
+        assertThat(ops.accessLog()).isEqualTo(OperationsConfig.AccessLogFormat.JSON);
+        assertThat(ops.shutdownGrace()).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void withoutOperationsSettingsTheAdminApiIsOffAndMetricsAreAtSlashMetrics() throws Exception {
+        OperationsConfig ops = load("upstreams: [{ id: a, url: \"https://a.example/\" }]\n").operations();
+        assertThat(ops).isEqualTo(OperationsConfig.defaults());
+        assertThat(ops.adminToken()).isNull();
+        assertThat(ops.metricsPath()).isEqualTo("/metrics");
+        assertThat(ops.metricsPort()).isNull();
+        assertThat(ops.downloadsPackageLabelCap()).isEqualTo(1000);
+        assertThat(ops.metricsHistograms()).isTrue();
+        assertThat(ops.accessLog()).isEqualTo(OperationsConfig.AccessLogFormat.TEXT);
+        assertThat(ops.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void metricsCanBeTurnedOffAndTheLabelCapCanBeZero() throws Exception {
+        OperationsConfig ops = load("""
+                upstreams: [{ id: a, url: "https://a.example/" }]
+                metrics: { enabled: false, downloadsPackageLabelCap: 0 }
+                """).operations();
+        assertThat(ops.metricsPath()).isNull();
+        assertThat(ops.downloadsPackageLabelCap()).isZero();
+    }
+
+    @Test
+    void badOperationsSettingsAreRejectedNamingTheField() throws Exception {
+        String upstreams = "upstreams: [{ id: a, url: \"https://a.example/\" }]\n";
+        assertRejected(upstreams + "admin: { token: short }\n")
+                .hasMessageContaining("admin.token: must be at least 16 characters")
+                .hasMessageNotContaining("short");
+        assertRejected(upstreams + "admin: {}\n").hasMessageContaining("admin.token: is required");
+        assertRejected(upstreams + "metrics: { path: /-/metrics }\n")
+                .hasMessageContaining("metrics.path: '/-/metrics' must be a path such as /metrics, outside /-/");
+        assertRejected(upstreams + "metrics: { path: metrics }\n").hasMessageContaining("metrics.path");
+        assertRejected(upstreams + "metrics: { port: 70000 }\n").hasMessageContaining("metrics.port");
+        assertRejected(upstreams + "metrics: { enabled: maybe }\n")
+                .hasMessageContaining("metrics.enabled: 'maybe' is not true or false");
+        assertRejected(upstreams + "metrics: { downloadsPackageLabelCap: -1 }\n")
+                .hasMessageContaining("metrics.downloadsPackageLabelCap: '-1' must be a whole number, 0 or more");
+        assertRejected(upstreams + "metrics: { downloadsPackageLabelCap: lots }\n")
+                .hasMessageContaining("metrics.downloadsPackageLabelCap: 'lots' must be a whole number, 0 or more");
+        assertRejected(upstreams + "metrics: { histogram: true }\n")
+                .hasMessageContaining("metrics.histogram: unknown setting");
+        assertRejected(upstreams + "logging: { access: xml }\n")
+                .hasMessageContaining("logging.access: 'xml' is not a format; expected text or json");
+        assertRejected(upstreams + "shutdown: { grace: soon }\n").hasMessageContaining("shutdown.grace");
+    }
 }

@@ -44,6 +44,7 @@ public final class Exchange {
     private volatile long bytes;
     private volatile boolean completed;
     private volatile boolean lingerAfterAnswer;
+    private volatile boolean lastOnConnection;
     private volatile boolean secretInTarget;
 
     private final StreamedRequestBody streamedBody;
@@ -347,6 +348,14 @@ public final class Exchange {
         lingerAfterAnswer = true;
     }
 
+    /**
+     * The gateway is shutting down: this answer says {@code Connection: close} (if its head has not gone out yet)
+     * and the connection ends after it, so the client sends its next request to a gateway that is staying up.
+     */
+    void lastOnConnection() {
+        lastOnConnection = true;
+    }
+
     public boolean isAnswered() {
         return answered.get();
     }
@@ -356,7 +365,7 @@ public final class Exchange {
     }
 
     private void setConnection(HttpResponse response) {
-        if (keepAlive && !lingerAfterAnswer) {
+        if (keepAlive && !lingerAfterAnswer && !lastOnConnection) {
             if (!request.protocolVersion().isKeepAliveDefault()) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
@@ -368,7 +377,7 @@ public final class Exchange {
     private void finish(ChannelFuture lastWrite) {
         if (lingerAfterAnswer) {
             LingeringClose.after(lastWrite);
-        } else if (!keepAlive) {
+        } else if (!keepAlive || lastOnConnection) {
             lastWrite.addListener(ChannelFutureListener.CLOSE);
         }
         lastWrite.addListener(f -> {

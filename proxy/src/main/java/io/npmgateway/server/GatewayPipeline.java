@@ -27,9 +27,11 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
     private final Routes routes;
     private final RequestObserver observer;
     private final InFlight inFlight;
+    private final io.netty.channel.group.ChannelGroup connections;
 
     GatewayPipeline(ServerConfig config, RequestPathParser paths, Routes routes, RequestObserver observer,
-            InFlight inFlight) {
+            InFlight inFlight, io.netty.channel.group.ChannelGroup connections) {
+        this.connections = connections;
         this.config = config;
         this.paths = paths;
         this.routes = routes;
@@ -39,13 +41,15 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        // Every open connection, so a shutdown can drain them and, past its deadline, close them.
+        connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         StreamedRequests streamed = new StreamedRequests(paths);
         // 1. Close connections that send or receive nothing for too long (idle keep-alives).
         p.addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         // 2. Request heads: a deadline once one has started (slowloris: 408), and no obs-fold, bare CR/LF or control
         //    bytes, which a proxy in front might read differently from the decoder (400, connection closed).
-        RequestHeadGuard heads = new RequestHeadGuard(config.headerTimeout().toMillis());
+        RequestHeadGuard heads = new RequestHeadGuard(config.headerTimeout().toMillis(), observer);
         p.addLast("head-guard", heads);
         // 3. HTTP/1.1 framing, with hard limits on the request line and headers (431/414 on excess), read strictly:
         //    CR LF line ends only; Content-Length next to Transfer-Encoding, or given twice, is an error (400).
@@ -63,7 +67,7 @@ final class GatewayPipeline extends ChannelInitializer<SocketChannel> {
         //    configured, counted as they arrive), 413 beyond.
         //    Ahead of the keep-alive handler on purpose: that handler would close the connection as soon as the
         //    413 is written, while the client is still sending, and the reset can destroy the answer unread.
-        p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes(), streamed));
+        p.addLast("body-limit", new RequestBodyLimit(config.maxPublishBytes(), streamed, observer));
         // 5. Connection: keep-alive / close bookkeeping; then whole requests, except whole-document writes (publish),
         //    whose bodies reach the route piece by piece and go upstream as they arrive.
         p.addLast("keep-alive", new HttpServerKeepAliveHandler());

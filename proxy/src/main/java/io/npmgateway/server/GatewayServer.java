@@ -6,6 +6,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.npmgateway.config.ServerConfig;
 import io.npmgateway.npm.RequestPathParser;
 import java.net.BindException;
@@ -19,8 +22,10 @@ public final class GatewayServer implements AutoCloseable {
     private final Channel serverChannel;
     private final Channel metricsChannel;
     private final InFlight inFlight;
+    private final ChannelGroup connections;
 
-    private GatewayServer(Channel serverChannel, Channel metricsChannel, InFlight inFlight) {
+    private GatewayServer(Channel serverChannel, Channel metricsChannel, InFlight inFlight, ChannelGroup connections) {
+        this.connections = connections;
         this.serverChannel = serverChannel;
         this.metricsChannel = metricsChannel;
         this.inFlight = inFlight;
@@ -47,6 +52,7 @@ public final class GatewayServer implements AutoCloseable {
                 new AccountRoutes(services.access(), services.login()));
         RequestObserver observer = new RequestObserver(services.metrics(), services.jsonAccessLog());
         InFlight inFlight = new InFlight();
+        ChannelGroup connections = new DefaultChannelGroup("npm-gateway-clients", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(channelType)
@@ -55,18 +61,18 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                 .childHandler(new GatewayPipeline(config, new RequestPathParser(basePath), routes, observer,
-                        inFlight));
+                        inFlight, connections));
         Channel metricsChannel = null;
         if (separateMetrics) {
             Routes operational = new Routes(packumentRoutes, tarballRoute, services.metrics(), services.metricsPath(),
                     readiness, admin, services.access(), false);
             ServerBootstrap metricsBootstrap = bootstrap.clone().childHandler(new GatewayPipeline(config,
-                    new RequestPathParser(basePath), operational, observer, inFlight));
+                    new RequestPathParser(basePath), operational, observer, inFlight, connections));
             metricsChannel = bind(metricsBootstrap, config.bind(), services.metricsPort());
         }
         try {
             Channel channel = bind(bootstrap, config.bind(), config.port());
-            return new GatewayServer(channel, metricsChannel, inFlight);
+            return new GatewayServer(channel, metricsChannel, inFlight, connections);
         } catch (ServerStartException e) {
             if (metricsChannel != null) {
                 metricsChannel.close().syncUninterruptibly();
@@ -93,13 +99,27 @@ public final class GatewayServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
-    /** Stops accepting new connections; connections already open finish their current responses. */
+    /**
+     * Stops accepting new connections and drains the open ones: idle keep-alive connections close now, busy ones
+     * finish their current response (which says {@code Connection: close}) and then close.
+     */
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
         if (metricsChannel != null) {
             metricsChannel.close().syncUninterruptibly();
         }
+        for (Channel c : connections) {
+            c.pipeline().fireUserEventTriggered(RegistryHandler.Drain.INSTANCE);
+        }
+    }
+
+    /**
+     * Closes every client connection still open: past the shutdown's grace period, while the event loops still run,
+     * so what those connections were doing ends in order rather than under stopped threads.
+     */
+    public void closeConnections() {
+        connections.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The separate metrics listener's address, or null when the scrape is on the registry port. */

@@ -44,6 +44,10 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     /** The exchange answering the streamed request being received, once dispatched. */
     private Exchange receivingExchange;
     private boolean busy;
+    /** The exchange being answered while {@link #busy}. */
+    private Exchange current;
+    /** The gateway is shutting down ({@link Drain}): no further request is taken on this connection. */
+    private boolean draining;
     /** A request on this connection could not be decoded: nothing after it is read as a request. */
     private boolean refusing;
 
@@ -56,6 +60,14 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             if (body != null) {
                 body.abort("the connection closed");
             }
+        }
+    }
+
+    /** Sent to every open client connection when a shutdown starts (see {@link GatewayServer#close()}). */
+    static final class Drain {
+        static final Drain INSTANCE = new Drain();
+
+        private Drain() {
         }
     }
 
@@ -119,6 +131,10 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             }
             ctx.executor().execute(() -> next(ctx));
         }, body);
+        current = exchange;
+        if (draining) {
+            exchange.lastOnConnection();
+        }
         if (body != null && body == receiving) {
             receivingExchange = exchange;
         }
@@ -138,6 +154,13 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
 
     private void next(ChannelHandlerContext ctx) {
         busy = false;
+        current = null;
+        if (draining) {
+            waiting.forEach(Waiting::release);
+            waiting.clear();
+            ctx.close();
+            return;
+        }
         Waiting queued = waiting.poll();
         if (queued != null && ctx.channel().isActive() && !refusing) {
             handle(ctx, queued);
@@ -211,11 +234,26 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
             StreamedRequestBody body = receiving;
             receiving = null;
             receivingExchange = null;
-            if (exchange != null && !exchange.answeredElsewhere(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
-                tooLarge.answeredAlready();
+            if (exchange != null) {
+                if (exchange.answeredElsewhere(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+                    tooLarge.recordedByExchange();
+                } else {
+                    tooLarge.answeredAlready();
+                }
             }
             if (body != null) {
                 body.abort("the request body is larger than this gateway accepts");
+            }
+            return;
+        }
+        if (evt instanceof Drain) {
+            // Shutting down: an idle keep-alive connection closes now, a busy one after its answer (which says
+            // Connection: close), so no new request starts during the grace period.
+            draining = true;
+            if (!busy) {
+                ctx.close();
+            } else if (current != null) {
+                current.lastOnConnection();
             }
             return;
         }

@@ -39,6 +39,7 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
      */
     static final class TooLarge {
         private boolean alreadyAnswered;
+        private boolean recorded;
 
         void answeredAlready() {
             alreadyAnswered = true;
@@ -46,6 +47,15 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
 
         boolean alreadyAnswered() {
             return alreadyAnswered;
+        }
+
+        /** The route's exchange took the 413 as its answer, so it logs and counts it; the limit must not again. */
+        void recordedByExchange() {
+            recorded = true;
+        }
+
+        boolean recorded() {
+            return recorded;
         }
     }
 
@@ -57,9 +67,15 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
     private boolean discarding;
     private HttpMethod method = HttpMethod.GET;
 
-    RequestBodyLimit(int maxWriteBody, StreamedRequests streamed) {
+    private final RequestObserver observer;
+    /** The request being read, for the access-log line of a refusal (it never reaches the registry handler). */
+    private String target;
+    private long startNanos;
+
+    RequestBodyLimit(int maxWriteBody, StreamedRequests streamed, RequestObserver observer) {
         this.maxWriteBody = maxWriteBody;
         this.streamed = streamed;
+        this.observer = observer;
     }
 
     /** What the aggregator behind this handler must be able to hold (streamed bodies never reach it). */
@@ -116,10 +132,13 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
             streaming = streamed.streams(request);
             limit = streaming ? maxWriteBody : limitFor(request.method());
             method = request.method();
+            target = request.uri();
+            startNanos = System.nanoTime();
             long declared = HttpUtil.getContentLength(request, -1L);
             if (declared > limit) {
                 // A client waiting for "100 Continue" sends no body: nothing to drain.
-                reject(ctx, declared, expectsContinue || msg instanceof io.netty.handler.codec.http.LastHttpContent);
+                reject(ctx, declared, expectsContinue || msg instanceof io.netty.handler.codec.http.LastHttpContent,
+                        true);
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -130,6 +149,7 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
                 // The request's head already went on: the connection cannot carry on.
                 boolean last = msg instanceof io.netty.handler.codec.http.LastHttpContent;
                 ReferenceCountUtil.release(msg);
+                boolean record = true;
                 if (streaming) {
                     TooLarge event = new TooLarge();
                     ctx.fireUserEventTriggered(event);
@@ -140,15 +160,17 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
                         }
                         return;
                     }
+                    record = !event.recorded();
                 }
-                reject(ctx, received, last);
+                reject(ctx, received, last, record);
                 return;
             }
         }
         ctx.fireChannelRead(msg);
     }
 
-    private void reject(ChannelHandlerContext ctx, long size, boolean closeNow) {
+    /** Answers 413; {@code record}: log and count it here (false when the route's exchange already did). */
+    private void reject(ChannelHandlerContext ctx, long size, boolean closeNow, boolean record) {
         discarding = true;
         byte[] body = Json.errorBody("request body of " + size + " bytes or more is larger than the " + limit
                 + " bytes this gateway accepts for a " + method.name().replaceAll("[^A-Z]", "?") + " request");
@@ -158,11 +180,18 @@ final class RequestBodyLimit extends ChannelInboundHandlerAdapter {
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         HttpUtil.setContentLength(response, body.length);
-        if (closeNow) {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            // The rest of the body is read and dropped; the connection closes at its end (see MAX_DISCARD).
-            ctx.writeAndFlush(response);
+        io.netty.channel.ChannelFuture written = ctx.writeAndFlush(response);
+        if (record) {
+            String methodName = method.name();
+            String refusedTarget = target;
+            long started = startNanos;
+            written.addListener(f -> observer.refused(ctx.channel().remoteAddress(), methodName, refusedTarget,
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code(), f.isSuccess() ? body.length : 0, started,
+                    f.isSuccess()));
         }
+        if (closeNow) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        // Otherwise the rest of the body is read and dropped; the connection closes at its end (see MAX_DISCARD).
     }
 }

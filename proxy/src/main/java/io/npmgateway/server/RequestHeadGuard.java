@@ -50,8 +50,12 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private boolean synced = true;
     private Event lastEvent = Event.NONE;
 
-    RequestHeadGuard(long headTimeoutMillis) {
+    private final RequestObserver observer;
+
+    /** {@code observer} logs and counts each refusal: such a request never reaches the registry handler. */
+    RequestHeadGuard(long headTimeoutMillis, RequestObserver observer) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMillis);
+        this.observer = observer;
     }
 
     @Override
@@ -199,7 +203,11 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         // From the tail, so the response passes the codec's encoder; what the client still sends is dropped here.
-        LingeringClose.after(ctx.channel().writeAndFlush(response));
+        io.netty.channel.ChannelFuture written = ctx.channel().writeAndFlush(response);
+        long started = headStartedNanos < 0 ? System.nanoTime() : headStartedNanos;
+        written.addListener(f -> observer.refused(ctx.channel().remoteAddress(), null, null, status.code(),
+                f.isSuccess() ? body.length : 0, started, f.isSuccess()));
+        LingeringClose.after(written);
     }
 
     @Override
@@ -227,6 +235,13 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (guard.rejected) {
+                // The guard answered this connection already (400/408). The codec still turns the partial head it
+                // holds into a failed request when the connection closes; answered and logged again, one refused
+                // request would show as two.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof HttpRequest request && request.decoderResult().isSuccess()) {
                 String problem = framingProblem(request);
                 if (problem != null) {

@@ -1,6 +1,8 @@
 package io.npmgateway.server;
 
+import io.npmgateway.metrics.CacheOutcome;
 import io.npmgateway.metrics.GatewayMetrics;
+import io.npmgateway.metrics.Route;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import org.slf4j.Logger;
@@ -9,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Sees every request once it has been answered: records it in the metrics and writes its one access-log line
  * (method, path, status, bytes, duration, cache outcome, upstream). Nothing here sees request headers, so no
- * credential can reach the log.
+ * credential can reach the log. The line is complete as it is written (its own UTC timestamp, no logback pattern
+ * around it), so a JSON line on stdout is one JSON object a log shipper can parse.
  */
 final class RequestObserver {
     private static final Logger ACCESS = LoggerFactory.getLogger("npm-gateway.access");
@@ -30,26 +33,45 @@ final class RequestObserver {
             metrics.tarballServed(ex.packageName(), ex.upstreamId());
         }
         if (ACCESS.isInfoEnabled()) {
-            ACCESS.info(line(ex, status, nanos));
+            String path = ex.hasSecretInTarget() ? TOKEN_PATH + io.npmgateway.config.Secret.MASK
+                    : redacted(ex.request().uri());
+            ACCESS.info(line(client(ex.context().channel().remoteAddress()), ex.request().method().name(), path,
+                    status, ex.bytes(), nanos, ex.outcome().label(), ex.upstreamId(), ex.completed()));
         }
     }
 
-    private String line(Exchange ex, int status, long nanos) {
-        String method = ex.request().method().name();
-        String path = LogText.printable(ex.hasSecretInTarget() ? TOKEN_PATH + io.npmgateway.config.Secret.MASK
-                : redacted(ex.request().uri()));
-        String millis = tenths(nanos);
-        String upstream = ex.upstreamId() == null ? "-" : ex.upstreamId();
-        String client = client(ex.context().channel().remoteAddress());
-        if (json) {
-            return "{\"client\":\"" + client + "\",\"method\":\"" + method + "\",\"path\":\"" + path
-                    + "\",\"status\":" + status + ",\"bytes\":" + ex.bytes() + ",\"ms\":"
-                    + millis + ",\"cache\":\"" + ex.outcome().label()
-                    + "\",\"upstream\":\"" + upstream + "\",\"complete\":" + ex.completed() + "}";
+    /**
+     * A request refused in the pipeline before it reached a route (a malformed or too slow head, a body over its
+     * limit): measured as route {@code other} with no cache part, and logged like any other request, so a flood of
+     * them shows in the metrics and the log. {@code method} and {@code target} are null when the head was never
+     * decoded (the log shows {@code -}).
+     */
+    void refused(SocketAddress remote, String method, String target, int status, long bytes, long startNanos,
+            boolean completed) {
+        long nanos = System.nanoTime() - startNanos;
+        metrics.requestCompleted(Route.OTHER, status, CacheOutcome.NONE, nanos, bytes);
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info(line(client(remote), method == null ? "-" : method,
+                    target == null ? "-" : redacted(target), status, bytes, nanos, CacheOutcome.NONE.label(), null,
+                    completed));
         }
-        return client + " " + method + " " + path + " " + status + " " + ex.bytes() + "B "
-                + millis + "ms cache=" + ex.outcome().label()
-                + " upstream=" + upstream + (ex.completed() ? "" : " incomplete");
+    }
+
+    private String line(String client, String rawMethod, String rawPath, int status, long bytes, long nanos,
+            String cache, String upstreamId, boolean completed) {
+        String method = LogText.printable(rawMethod);
+        String path = LogText.printable(rawPath);
+        String millis = tenths(nanos);
+        String upstream = upstreamId == null ? "-" : upstreamId;
+        String time = AccessLogTime.format(System.currentTimeMillis());
+        if (json) {
+            return "{\"time\":\"" + time + "\",\"client\":\"" + client + "\",\"method\":\"" + method
+                    + "\",\"path\":\"" + path + "\",\"status\":" + status + ",\"bytes\":" + bytes + ",\"ms\":"
+                    + millis + ",\"cache\":\"" + cache + "\",\"upstream\":\"" + upstream + "\",\"complete\":"
+                    + completed + "}";
+        }
+        return time + " access " + client + " " + method + " " + path + " " + status + " " + bytes + "B "
+                + millis + "ms cache=" + cache + " upstream=" + upstream + (completed ? "" : " incomplete");
     }
 
     /** Marks where a logout puts the token in the path ({@code DELETE /-/user/token/<token>}). */

@@ -32,6 +32,9 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
     private final SslContext sslContext;
     private final Bootstrap base;
     private final AbstractChannelPoolMap<Origin, ChannelPool> pools;
+    /** Connections handed to an exchange (closed ones leave by themselves), so close() can end them in order. */
+    private final io.netty.channel.group.ChannelGroup inUse = new io.netty.channel.group.DefaultChannelGroup(
+            "npm-gateway-upstream", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     public NettyUpstreamTransport(EventLoopGroup group, Class<? extends Channel> channelType) {
         try {
@@ -113,12 +116,19 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
                 exchange.fail(UpstreamErrors.classify(exchange.call().upstreamId(), f.cause(), false));
                 return;
             }
+            inUse.add(f.getNow());
             exchange.run(f.getNow(), pool, attempt);
         });
     }
 
+    /**
+     * Closes the connections still in use (downloads cut at a shutdown's deadline), then the pools. Done while the
+     * event loops still run: a connection closed by the loops' own shutdown would be released into a pool whose
+     * executor has already stopped.
+     */
     @Override
     public void close() {
+        inUse.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
         pools.close();
     }
 

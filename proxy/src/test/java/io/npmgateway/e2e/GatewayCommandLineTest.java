@@ -205,6 +205,11 @@ class GatewayCommandLineTest {
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/-/ping")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ping.body()).isEqualTo("{}");
+            // The plain access line: a UTC ISO-8601 timestamp, then what was asked and how it went.
+            waitForLog(p, "GET /-/ping 200");
+            assertThat(output().lines().filter(l -> l.contains("GET /-/ping 200")).findFirst().orElseThrow())
+                    .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z access 127\\.0\\.0\\.1 GET /-/ping 200 "
+                            + "2B [0-9.]+ms cache=none upstream=-");
             p.destroy(); // SIGTERM
             assertThat(exitOf(p)).isEqualTo(0);
             assertThat(output()).contains("stopped");
@@ -286,6 +291,80 @@ class GatewayCommandLineTest {
         assertThat(exitOf(p)).isEqualTo(0);
         assertThat(output()).contains("--port", "--bind", "--data-dir", "--upstream", "--config", "--public-url",
                 "--help").doesNotContain("\tat ");
+    }
+
+    @Test
+    void withJsonAccessLoggingEachAccessLineOnStdoutIsOneJsonObjectWithAnIsoTimestamp() throws Exception {
+        int port = GatewayProcess.freePort();
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), "logging: { access: json }\n");
+        Process p = start(Map.of(), "--config", config.toString(), "--port", String.valueOf(port),
+                "--data-dir", dir.resolve("data").toString(), "--upstream", "http://127.0.0.1:9/");
+        List<String> paths = List.of("/-/ping", "/-/health", "/no-such-package");
+        try {
+            waitForLog(p, "ready in");
+            HttpClient http = HttpClient.newHttpClient();
+            for (String path : paths) {
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (jsonLines().size() < paths.size()) {
+                assertThat(System.nanoTime()).as("%d access lines within 30 s:%n%s", paths.size(), output())
+                        .isLessThan(deadline);
+                p.waitFor(20, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            p.destroy();
+            exitOf(p);
+        }
+        // Trailing text after the object fails the parse: each line is exactly one JSON object.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        List<String> lines = jsonLines();
+        assertThat(lines).hasSize(paths.size());
+        List<String> logged = new ArrayList<>();
+        for (String line : lines) {
+            com.fasterxml.jackson.databind.JsonNode entry = mapper.readTree(line);
+            java.time.Instant time = java.time.Instant.parse(entry.get("time").asText());
+            assertThat(time).isBetween(java.time.Instant.now().minus(Duration.ofMinutes(5)), java.time.Instant.now());
+            assertThat(entry.get("method").asText()).isEqualTo("GET");
+            assertThat(entry.get("status").isInt()).isTrue();
+            assertThat(entry.get("bytes").isNumber()).isTrue();
+            assertThat(entry.get("ms").isNumber()).isTrue();
+            assertThat(entry.has("cache")).isTrue();
+            assertThat(entry.has("upstream")).isTrue();
+            logged.add(entry.get("path").asText() + " " + entry.get("status").asInt());
+        }
+        assertThat(logged).contains("/-/ping 200", "/-/health 200");
+        assertThat(logged).anySatisfy(l -> assertThat(l).startsWith("/no-such-package 5"));
+    }
+
+    @Test
+    void printConfigShowsTheOperationsSettingsWithTheAdminTokenMasked() throws Exception {
+        String adminToken = "admin-token-value-0123456789";
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                admin: { token: "${ADMIN_TOKEN_FOR_TEST}" }
+                metrics: { path: /internal/metrics, port: 9464, downloadsPackageLabelCap: 50 }
+                logging: { access: json }
+                shutdown: { grace: 12s }
+                """);
+        Process p = start(Map.of("ADMIN_TOKEN_FOR_TEST", adminToken), "--config", config.toString(),
+                "--upstream", "http://127.0.0.1:9/", "--print-config", "json");
+        assertThat(exitOf(p)).as(output()).isEqualTo(0);
+        com.fasterxml.jackson.databind.JsonNode printed = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(output());
+        assertThat(printed.at("/admin/token").asText()).isEqualTo("***");
+        assertThat(printed.at("/metrics/path").asText()).isEqualTo("/internal/metrics");
+        assertThat(printed.at("/metrics/port").asInt()).isEqualTo(9464);
+        assertThat(printed.at("/metrics/downloadsPackageLabelCap").asInt()).isEqualTo(50);
+        assertThat(printed.at("/logging/access").asText()).isEqualTo("json");
+        assertThat(printed.at("/shutdown/grace").asText()).isEqualTo("12s");
+        assertThat(output()).doesNotContain(adminToken);
+    }
+
+    /** The lines of stdout that are access-log lines in JSON (every other logger writes plain text). */
+    private List<String> jsonLines() throws IOException {
+        return output().lines().filter(l -> l.startsWith("{")).toList();
     }
 
     private void waitForLog(Process p, String text) throws Exception {

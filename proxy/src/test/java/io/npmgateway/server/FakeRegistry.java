@@ -75,6 +75,11 @@ final class FakeRegistry extends Dispatcher implements AutoCloseable {
         routes.put("/" + path, answer);
     }
 
+    /** What {@code path} answers now, to wrap in a route that changes or delays it. */
+    Function<RecordedRequest, MockResponse> routeAnswer(String path) {
+        return routes.get("/" + path);
+    }
+
     int hits(String path) {
         AtomicInteger n = hits.get("/" + path);
         return n == null ? 0 : n.get();

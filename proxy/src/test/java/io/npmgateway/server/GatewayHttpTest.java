@@ -60,11 +60,15 @@ abstract class GatewayHttpTest {
     }
 
     void startGatewayWith(ServerConfig server, Duration readTimeout, OperationsConfig operations) {
+        startGatewayWith(server, readTimeout, operations, CacheConfig.defaults());
+    }
+
+    void startGatewayWith(ServerConfig server, Duration readTimeout, OperationsConfig operations, CacheConfig cache) {
         GatewayConfig config = new GatewayConfig(
                 server,
                 dataDir,
                 List.of(new UpstreamConfig("fake", upstream.url(), Duration.ofSeconds(2), readTimeout)),
-                CacheConfig.defaults(),
+                cache,
                 StorageConfig.defaults()).withOperations(operations);
         gateway = Gateway.start(config);
     }

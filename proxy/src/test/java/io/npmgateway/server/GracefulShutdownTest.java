@@ -43,6 +43,7 @@ class GracefulShutdownTest {
 
     @AfterEach
     void stop() {
+        releaseUpstream.countDown();
         processes.forEach(Process::destroyForcibly);
         upstream.close();
     }
@@ -93,12 +94,148 @@ class GracefulShutdownTest {
         assertThat(upstream.hits("slow/-/slow-1.0.0.tgz")).isEqualTo(1);
     }
 
-    private Process startGateway(int port, Path log) throws IOException {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    @Test
+    void duringTheDrainNewConnectionsAreRefusedWhileTheDownloadUnderWayContinues() throws Exception {
+        byte[] tarball = publishHeldTarball();
+        int port = freePort();
+        Path log = dir.resolve("gateway.log");
+        Process gateway = startGateway(port, log);
+        waitForLog(gateway, log, "ready in");
+
+        InputStream body = startDownload(port);
+        byte[] first = body.readNBytes(1024); // the download is under way; the upstream holds its second half
+        try (io.npmgateway.testing.RawHttp keepAlive = new io.npmgateway.testing.RawHttp(port, 10_000)) {
+            keepAlive.send("GET /-/ping HTTP/1.1\r\nHost: g\r\n\r\n");
+            assertThat(keepAlive.read().status()).isEqualTo(200);
+            gateway.destroy(); // SIGTERM
+            // The listener closes at once; the held download keeps the process in its drain (grace: 30 s).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (accepts(port)) {
+                assertThat(System.nanoTime()).as("connections refused within 20 s of SIGTERM").isLessThan(deadline);
+                gateway.waitFor(20, TimeUnit.MILLISECONDS);
+            }
+            // An idle keep-alive connection cannot start a new request during the drain: it is closed.
+            assertThat(keepAlive.closedByServer()).as("the idle keep-alive connection is closed").isTrue();
+        }
+        assertThat(gateway.isAlive()).as("still draining when the connection was refused").isTrue();
+        releaseUpstream.countDown();
+        byte[] received = concat(first, body.readAllBytes());
+        assertThat(received).isEqualTo(tarball);
+        assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(gateway.exitValue()).as(Files.readString(log)).isEqualTo(0);
+    }
+
+    @Test
+    void aDownloadLongerThanTheGraceIsCutTheProcessExits0AndThePartialTarballIsNeverServed() throws Exception {
+        byte[] tarball = publishHeldTarball();
+        int port = freePort();
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), "shutdown: { grace: 1s }\n");
+        Path log = dir.resolve("gateway.log");
+        Process gateway = startGateway(port, log, "--config", config.toString());
+        waitForLog(gateway, log, "ready in");
+
+        InputStream body = startDownload(port);
+        byte[] first = body.readNBytes(1024);
+        gateway.destroy(); // SIGTERM; the upstream never sends the second half to this download
+        assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).as("the process exits after the 1 s grace").isTrue();
+        assertThat(gateway.exitValue()).as(Files.readString(log)).isEqualTo(0);
+        assertThat(Files.readString(log)).contains("still in flight after")
+                .as("no stack trace from cutting the download").doesNotContain("\tat ");
+        byte[] received;
+        try {
+            received = concat(first, body.readAllBytes());
+        } catch (IOException cut) {
+            received = first;
+        }
+        assertThat(received.length).as("the client got a cut download, not a whole one").isLessThan(tarball.length);
+        releaseUpstream.countDown();
+
+        Path log2 = dir.resolve("gateway2.log");
+        Process again = startGateway(port, log2);
+        waitForLog(again, log2, "ready in");
+        assertThat(Files.readString(log2)).contains("0 tarballs");
+        HttpResponse<byte[]> refetched = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/held/-/held-1.0.0.tgz")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(refetched.statusCode()).isEqualTo(200);
+        assertThat(refetched.body()).as("the whole tarball, fetched again").isEqualTo(tarball);
+        assertThat(upstream.hits("held/-/held-1.0.0.tgz")).as("not served from a partial copy").isEqualTo(2);
+    }
+
+    /** Opened by the test: until then the upstream sends only the first half of the held tarball's first fetch. */
+    private final java.util.concurrent.CountDownLatch releaseUpstream = new java.util.concurrent.CountDownLatch(1);
+
+    /**
+     * Publishes {@code held@1.0.0}, 3 MB, whose first upstream fetch sends half its body and then waits for
+     * {@link #releaseUpstream}; later fetches send it whole.
+     */
+    private byte[] publishHeldTarball() throws Exception {
+        byte[] tarball = new byte[3 * 1024 * 1024];
+        new Random(11).nextBytes(tarball);
+        String integrity = "sha512-" + Base64.getEncoder().encodeToString(
+                MessageDigest.getInstance("SHA-512").digest(tarball));
+        upstream.route("held", r -> new MockResponse.Builder().code(200).body("{\"name\":\"held\",\"dist-tags\":"
+                + "{\"latest\":\"1.0.0\"},\"versions\":{\"1.0.0\":{\"name\":\"held\",\"version\":\"1.0.0\",\"dist\":"
+                + "{\"integrity\":\"" + integrity + "\",\"tarball\":\"" + upstream.url()
+                + "held/-/held-1.0.0.tgz\"}}}}").build());
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        upstream.route("held/-/held-1.0.0.tgz", r -> {
+            boolean hold = fetches.incrementAndGet() == 1;
+            return new MockResponse.Builder().code(200)
+                    .setHeader("Content-Type", "application/octet-stream")
+                    .setHeader("Content-Length", tarball.length)
+                    .socketHandler(socket -> {
+                        try {
+                            okio.BufferedSink sink = okio.Okio.buffer(socket.getSink());
+                            int half = tarball.length / 2;
+                            sink.write(tarball, 0, half).flush();
+                            if (hold) {
+                                releaseUpstream.await(60, TimeUnit.SECONDS);
+                            }
+                            sink.write(tarball, half, tarball.length - half).flush();
+                            sink.close();
+                        } catch (IOException | InterruptedException gatewayGone) {
+                            // The gateway closed the connection (it was cut at its shutdown deadline).
+                        }
+                    })
+                    .build();
+        });
+        return tarball;
+    }
+
+    private static InputStream startDownload(int port) throws Exception {
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/held/-/held-1.0.0.tgz")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** Whether a new TCP connection to the gateway's port is accepted (false: refused). */
+    private static boolean accepts(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 2000);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private Process startGateway(int port, Path log, String... more) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.npmgateway.Main",
                 "--port", String.valueOf(port), "--data-dir", dir.resolve("data").toString(),
-                "--upstream", upstream.url())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "--upstream", upstream.url()));
+        command.addAll(List.of(more));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
         return p;
     }

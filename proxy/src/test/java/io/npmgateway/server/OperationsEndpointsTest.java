@@ -36,8 +36,8 @@ class OperationsEndpointsTest extends GatewayHttpTest {
     }
 
     private void startWithAdmin(OperationsConfig.AccessLogFormat format) {
-        startGateway(null, Duration.ofSeconds(5), new OperationsConfig(Secret.of(ADMIN_TOKEN), "/metrics", null, format,
-                Duration.ofSeconds(5)));
+        startGateway(null, Duration.ofSeconds(5), OperationsConfig.defaults().withAdminToken(Secret.of(ADMIN_TOKEN))
+                .withAccessLog(format).withShutdownGrace(Duration.ofSeconds(5)));
     }
 
     private HttpResponse<byte[]> admin(String method, String path, String token) throws Exception {
@@ -72,13 +72,33 @@ class OperationsEndpointsTest extends GatewayHttpTest {
     }
 
     @Test
+    void readinessStaysReadyWithEveryUpstreamDownWhileTheStoreIsOpenAndTheCacheWarm() throws Exception {
+        upstream.publish("left-pad", "1.0.0");
+        startGateway();
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        upstream.close();
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("pkg" + i).statusCode()).isEqualTo(502);
+        }
+        HttpResponse<byte[]> ready = get("-/ready");
+        assertThat(ready.statusCode()).as(text(ready)).isEqualTo(200);
+        assertThat(json(ready)).containsEntry("status", "ready").containsEntry("store", "open")
+                .containsEntry("cachedTarballs", 1);
+        assertThat(text(ready)).contains("\"state\":\"down\"", "\"lastFailure\":\"connect\"");
+        // What makes it ready: the cached tarball is still served.
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void theScrapeEndpointServesPrometheusText() throws Exception {
         upstream.publish("left-pad", "1.0.0");
         startGateway();
         get("left-pad");
+        String series = "npm_gateway_requests_seconds_count{cache=\"miss\",route=\"packument\"";
+        awaitScrape(s -> s.contains(series));
         HttpResponse<byte[]> scrape = get("metrics");
         assertThat(scrape.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
-        assertThat(text(scrape)).contains("npm_gateway_requests_seconds_count{cache=\"miss\",route=\"packument\"");
+        assertThat(text(scrape)).contains(series);
     }
 
     @Test
@@ -87,14 +107,47 @@ class OperationsEndpointsTest extends GatewayHttpTest {
         startGateway(null, Duration.ofSeconds(5), OperationsConfig.defaults().withMetricsPort(0));
         get("left-pad");
         String ops = "http://127.0.0.1:" + gateway.metricsAddress().getPort() + "/";
-        HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create(ops + "metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        // The request is recorded once its response has gone out, which the client can see first: poll.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        HttpResponse<String> scrape;
+        do {
+            scrape = http.send(HttpRequest.newBuilder(URI.create(ops + "metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } while (!scrape.body().contains("npm_gateway_requests_seconds_count") && System.nanoTime() < deadline);
         assertThat(scrape.body()).contains("npm_gateway_requests_seconds_count");
         assertThat(http.send(HttpRequest.newBuilder(URI.create(ops + "-/ready")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         assertThat(http.send(HttpRequest.newBuilder(URI.create(ops + "left-pad")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
         assertThat(get("metrics").statusCode()).as("no scrape on the registry port").isEqualTo(404);
+    }
+
+    @Test
+    void downloadsBeyondTheConfiguredPackageLabelCapAreCountedUnderOther() throws Exception {
+        upstream.publish("left-pad", "1.0.0");
+        upstream.publish("right-pad", "1.0.0");
+        startGateway(null, Duration.ofSeconds(5), OperationsConfig.defaults().withDownloadsPackageLabelCap(1));
+        assertThat(get("left-pad/-/left-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        assertThat(get("right-pad/-/right-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        assertThat(get("right-pad/-/right-pad-1.0.0.tgz").statusCode()).isEqualTo(200);
+        // The access log (and the downloads counter with it) is recorded after the response went out.
+        String other = "npm_gateway_tarball_downloads_total{package=\"__other__\",upstream=\"fake\"} 2.0";
+        String scrape = awaitScrape(s -> s.contains(other));
+        assertThat(scrape).contains(other)
+                .contains("npm_gateway_tarball_downloads_total{package=\"left-pad\",upstream=\"fake\"} 1.0")
+                .doesNotContain("package=\"right-pad\"");
+    }
+
+    /** The scrape once it satisfies {@code ready}: meters are recorded after the response reaches the client. */
+    private String awaitScrape(java.util.function.Predicate<String> ready) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            String scrape = text(get("metrics"));
+            if (ready.test(scrape) || System.nanoTime() > deadline) {
+                return scrape;
+            }
+            Thread.onSpinWait();
+        }
     }
 
     @Test
