@@ -100,6 +100,38 @@ abstract class GatewayAgainstStub {
         return (String) error;
     }
 
+    /** The gateway's metrics scrape (on the registry port, where the default configuration puts it). */
+    String scrape() throws Exception {
+        HttpResponse<byte[]> r = get("metrics");
+        if (r.statusCode() != 200) {
+            throw new AssertionError("scrape answered " + r.statusCode() + ": " + text(r));
+        }
+        return text(r);
+    }
+
+    /**
+     * The sum of the samples of {@code metric} in {@code scrape} whose labels include every one of {@code labels}
+     * (each written {@code name="value"}); 0 when there is none.
+     */
+    static double sample(String scrape, String metric, String... labels) {
+        double sum = 0;
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("#") || !(line.startsWith(metric + "{") || line.startsWith(metric + " "))) {
+                continue;
+            }
+            int close = line.lastIndexOf('}');
+            String labelSet = close < 0 ? "" : line.substring(metric.length() + 1, close);
+            boolean all = true;
+            for (String label : labels) {
+                all &= ("," + labelSet + ",").contains("," + label + ",");
+            }
+            if (all) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     static CacheConfig metadataMaxAge(Duration maxAge) {
         CacheConfig d = CacheConfig.defaults();
         return new CacheConfig(maxAge, d.metadataMaxStale(), d.metadataMaxMemory(), d.negativeTtl(),
