@@ -66,8 +66,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PackumentService {
     private static final Logger LOG = LoggerFactory.getLogger(PackumentService.class);
-    /** A forced refresh for a missing version or tag is not repeated within this window. */
-    static final long MISSING_VERSION_REFRESH_INTERVAL_MILLIS = 10_000;
     /** Separates the package name from the upstream id in disk keys; never part of either. */
     static final char KEY_SEPARATOR = '\u0000';
 
@@ -130,10 +128,12 @@ public final class PackumentService {
 
     /**
      * Looks again upstream because a client asked for a version or tag the cached copy lacks (it may have been
-     * published a moment ago). Rate-limited per package: a copy fetched within the last few seconds is trusted.
+     * published a moment ago). Rate-limited per package: a copy fetched (or revalidated) within
+     * {@code cache.metadata.missingVersionRefreshInterval} is trusted, so clients asking for versions that do not
+     * exist cannot make every request an upstream request.
      */
     public CompletableFuture<PackumentLookup> refreshForMissing(PackageName name, CachedPackument current) {
-        if (clock.millis() - current.fetchedAtMillis() < MISSING_VERSION_REFRESH_INTERVAL_MILLIS) {
+        if (clock.millis() - current.fetchedAtMillis() < config.missingVersionRefreshInterval().toMillis()) {
             return CompletableFuture.completedFuture(new PackumentLookup.Found(current, CacheOutcome.HIT));
         }
         return refresh(name);
