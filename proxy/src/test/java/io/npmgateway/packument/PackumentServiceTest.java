@@ -63,14 +63,26 @@ class PackumentServiceTest {
     }
 
     private static byte[] doc(String... versions) {
-        StringBuilder json = new StringBuilder("{\"name\":\"left-pad\",\"dist-tags\":{\"latest\":\"")
+        return docOf("left-pad", versions);
+    }
+
+    private static byte[] docOf(String name, String... versions) {
+        StringBuilder json = new StringBuilder("{\"name\":\"" + name + "\",\"dist-tags\":{\"latest\":\"")
                 .append(versions[versions.length - 1]).append("\"},\"versions\":{");
         for (int i = 0; i < versions.length; i++) {
-            json.append(i == 0 ? "" : ",").append('"').append(versions[i]).append("\":{\"name\":\"left-pad\","
+            json.append(i == 0 ? "" : ",").append('"').append(versions[i]).append("\":{\"name\":\"" + name + "\","
                     + "\"version\":\"").append(versions[i]).append("\",\"dist\":{\"tarball\":"
-                    + "\"http://127.0.0.1:9/left-pad/-/left-pad-").append(versions[i]).append(".tgz\"}}");
+                    + "\"http://127.0.0.1:9/" + name + "/-/" + name + "-").append(versions[i]).append(".tgz\"}}");
         }
         return json.append("}}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String[] versions(int count) {
+        String[] versions = new String[count];
+        for (int i = 0; i < count; i++) {
+            versions[i] = "1." + i + ".0";
+        }
+        return versions;
     }
 
     private PackumentLookup.Found found(CompletableFuture<PackumentLookup> f) throws Exception {
@@ -197,5 +209,61 @@ class PackumentServiceTest {
         assertThatThrownBy(() -> service.lookup(NAME).join()).hasCauseInstanceOf(UpstreamException.class)
                 .hasMessageContaining("not usable");
         assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isEmpty();
+    }
+
+    @Test
+    void unknownVersionSelectorsKeepNothingInTheDocumentsMemo() throws Exception {
+        transport.ok(PATH, doc(versions(20)), "\"e1\"");
+        CachedPackument p = found(service.lookup(NAME)).packument();
+        int weight = p.weight();
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(p.versionManifest("9.9." + i)).isEmpty();
+        }
+        assertThat(p.versionManifestMemo().size()).isZero();
+        assertThat(p.versionManifestMemo().usedBytes()).isZero();
+        assertThat(p.versionManifest("1.0.0")).hasValueSatisfying(m ->
+                assertThat(new String(m, StandardCharsets.UTF_8)).contains("\"version\":\"1.0.0\""));
+        assertThat(p.versionManifestMemo().size()).isEqualTo(1);
+        assertThat(p.weight()).as("the weight counted the memo in advance").isEqualTo(weight);
+    }
+
+    @Test
+    void keptVersionManifestsStayWithinABudgetTheCacheWeightCounts() throws Exception {
+        String[] versions = versions(400);
+        byte[] body = doc(versions);
+        transport.ok(PATH, body, "\"e1\"");
+        CachedPackument p = found(service.lookup(NAME)).packument();
+        VersionManifestMemo memo = p.versionManifestMemo();
+        assertThat(memo.budget()).isPositive();
+        assertThat(p.weight()).isGreaterThanOrEqualTo(
+                (int) (2L * p.document().full().length + memo.budget()));
+
+        for (String version : versions) {
+            assertThat(p.versionManifest(version)).as(version).hasValueSatisfying(m ->
+                    assertThat(new String(m, StandardCharsets.UTF_8)).contains("\"version\":\"" + version + "\""));
+        }
+        assertThat(memo.usedBytes()).isPositive().isLessThanOrEqualTo(memo.budget());
+        assertThat(memo.size()).as("not every manifest fits the budget").isBetween(1, versions.length - 1);
+        // Past the budget, manifests are still answered, by a scan of the document.
+        assertThat(p.versionManifest(versions[versions.length - 1])).isPresent();
+    }
+
+    @Test
+    void aSmallMaxMemoryEvictsDocumentsToStayWithinIt() throws Exception {
+        transport.ok("/pkg-0", docOf("pkg-0", versions(50)), "\"e0\"");
+        int oneDocument = found(service.lookup(PackageName.parse("pkg-0"))).packument().weight();
+        long maxMemory = 4L * oneDocument;
+        service = newService(new CacheConfig(Duration.ofMinutes(5), null, maxMemory, Duration.ofSeconds(30),
+                16L << 20));
+        for (int i = 0; i < 20; i++) {
+            transport.ok("/pkg-" + i, docOf("pkg-" + i, versions(50)), "\"e" + i + "\"");
+            found(service.lookup(PackageName.parse("pkg-" + i)));
+        }
+        service.cache().cleanUp();
+
+        assertThat(service.cache().policy().eviction().orElseThrow().weightedSize().orElseThrow())
+                .isLessThanOrEqualTo(maxMemory);
+        assertThat(service.cache().estimatedSize()).isBetween(1L, 4L);
+        assertThat(service.cache().stats().evictionCount()).isGreaterThanOrEqualTo(16);
     }
 }
