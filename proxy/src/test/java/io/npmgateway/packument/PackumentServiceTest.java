@@ -266,4 +266,49 @@ class PackumentServiceTest {
         assertThat(service.cache().estimatedSize()).isBetween(1L, 4L);
         assertThat(service.cache().stats().evictionCount()).isGreaterThanOrEqualTo(16);
     }
+
+    @Test
+    void concurrentRevalidationsOfAnOldDocumentMakeOneUpstreamRequest() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        CachedPackument first = found(service.lookup(NAME)).packument();
+        clock.advance(Duration.ofMinutes(6));
+        CompletableFuture<DocumentResponse> gate = new CompletableFuture<>();
+        transport.answer(PATH, c -> gate);
+        List<CompletableFuture<PackumentLookup>> callers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            callers.add(service.lookup(NAME));
+        }
+        assertThat(callers).noneMatch(CompletableFuture::isDone);
+
+        gate.complete(new DocumentResponse(304, "\"e1\"", null, new byte[0]));
+
+        for (CompletableFuture<PackumentLookup> c : callers) {
+            PackumentLookup.Found f = found(c);
+            assertThat(f.outcome()).isEqualTo(CacheOutcome.REVALIDATED);
+            assertThat(f.packument().document()).isSameAs(first.document());
+        }
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
+        assertThat(transport.headers.get(1)).containsEntry("If-None-Match", "\"e1\"");
+    }
+
+    @Test
+    void concurrentRefreshesForAMissingVersionMakeOneUpstreamRequest() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        CachedPackument first = found(service.lookup(NAME)).packument();
+        clock.advance(Duration.ofSeconds(11));
+        CompletableFuture<DocumentResponse> gate = new CompletableFuture<>();
+        transport.answer(PATH, c -> gate);
+        List<CompletableFuture<PackumentLookup>> callers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            callers.add(service.refreshForMissing(NAME, first));
+        }
+        assertThat(callers).noneMatch(CompletableFuture::isDone);
+
+        gate.complete(new DocumentResponse(200, "\"e2\"", null, doc("1.0.0", "1.1.0")));
+
+        for (CompletableFuture<PackumentLookup> c : callers) {
+            assertThat(found(c).packument().document().versions()).containsKey("1.1.0");
+        }
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
+    }
 }
