@@ -3,6 +3,8 @@ package io.npmgateway.packument;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter;
+import com.github.benmanes.caffeine.cache.stats.StatsCounter;
 import io.npmgateway.config.CacheConfig;
 import io.npmgateway.config.RouteConfig;
 import io.npmgateway.metrics.FetchKind;
@@ -77,6 +79,12 @@ public final class PackumentService {
     private final Clock clock;
     private final Executor rewriteExecutor;
     private final Cache<PackageName, CachedPackument> documents;
+    /**
+     * The memory tier's hit and miss counts, kept by hand: a read through {@code getIfPresent} would count an old
+     * (not fresh) copy as a hit and count a miss twice (once in {@link #lookup}, once in {@link #refresh}). A hit is
+     * a lookup answered from memory without asking upstream; anything else is a miss.
+     */
+    private final StatsCounter stats = new ConcurrentStatsCounter();
     private final Cache<PackageName, Boolean> notFound;
     private final ConcurrentHashMap<PackageName, CompletableFuture<PackumentLookup>> inFlight =
             new ConcurrentHashMap<>();
@@ -100,7 +108,7 @@ public final class PackumentService {
         this.documents = Caffeine.newBuilder()
                 .maximumWeight(config.metadataMaxMemory())
                 .weigher((PackageName k, CachedPackument v) -> v.weight())
-                .recordStats()
+                .recordStats(() -> stats)
                 .build();
         this.notFound = Caffeine.newBuilder()
                 .ticker(ticker)
@@ -116,10 +124,13 @@ public final class PackumentService {
 
     /** The packument, from memory when fresh, else from upstream (coalesced with concurrent lookups). */
     public CompletableFuture<PackumentLookup> lookup(PackageName name) {
-        CachedPackument cached = documents.getIfPresent(name);
+        // asMap().get: updates the eviction policy like getIfPresent, but records no statistics (see stats).
+        CachedPackument cached = documents.asMap().get(name);
         if (cached != null && isFresh(cached)) {
+            stats.recordHits(1);
             return CompletableFuture.completedFuture(new PackumentLookup.Found(cached, CacheOutcome.HIT));
         }
+        stats.recordMisses(1);
         if (cached == null && notFound.getIfPresent(name) != null) {
             return CompletableFuture.completedFuture(new PackumentLookup.NotFound());
         }
@@ -197,7 +208,7 @@ public final class PackumentService {
             return existing;
         }
         long generation = generation(name);
-        CachedPackument inMemory = documents.getIfPresent(name);
+        CachedPackument inMemory = documents.asMap().get(name);
         CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory, generation)
                 : CompletableFuture.supplyAsync(() -> fromDisk(name), rewriteExecutor).thenCompose(onDisk -> {
                     if (onDisk != null && isFresh(onDisk)) {

@@ -311,4 +311,38 @@ class PackumentServiceTest {
         }
         assertThat(transport.callsTo(PATH)).isEqualTo(2);
     }
+
+    @Test
+    void anOldDocumentIsRevalidatedWithIfModifiedSinceWhenTheUpstreamSentLastModified() throws Exception {
+        String lastModified = "Sat, 01 Jun 2024 10:00:00 GMT";
+        transport.answer(PATH, c -> CompletableFuture.completedFuture(
+                new DocumentResponse(200, null, lastModified, doc("1.0.0"))));
+        found(service.lookup(NAME));
+        clock.advance(Duration.ofMinutes(6));
+        transport.answer(PATH, c -> CompletableFuture.completedFuture(new DocumentResponse(304, null, null,
+                new byte[0])));
+
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.REVALIDATED);
+
+        assertThat(transport.headers.get(0)).doesNotContainKeys("If-Modified-Since", "If-None-Match");
+        assertThat(transport.headers.get(1)).containsEntry("If-Modified-Since", lastModified)
+                .doesNotContainKey("If-None-Match");
+        // The 304 repeated no validator: the next revalidation still sends the one the 200 gave.
+        clock.advance(Duration.ofMinutes(6));
+        found(service.lookup(NAME));
+        assertThat(transport.headers.get(2)).containsEntry("If-Modified-Since", lastModified);
+    }
+
+    @Test
+    void hitAndMissStatisticsCountEachLookupOnceAndAnOldCopyAsAMiss() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        found(service.lookup(NAME)); // miss
+        found(service.lookup(NAME)); // hit
+        clock.advance(Duration.ofMinutes(6));
+        transport.refuse(PATH);
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.STALE); // miss: it asked upstream
+
+        assertThat(service.cache().stats().hitCount()).isEqualTo(1);
+        assertThat(service.cache().stats().missCount()).isEqualTo(2);
+    }
 }
