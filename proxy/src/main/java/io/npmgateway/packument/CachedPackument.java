@@ -5,8 +5,6 @@ import io.npmgateway.npm.RewrittenPackument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -14,6 +12,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.zip.Adler32;
+import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
@@ -21,6 +21,10 @@ import java.util.zip.GZIPOutputStream;
  * A packument as the gateway serves it: the rewritten full and abbreviated documents, their gzip encodings and
  * ETags, computed once when the document arrives, so that a cache hit is a lookup and a write of stored bytes.
  * Version manifests and the dist-tags object are derived on first use and kept with the document.
+ *
+ * <p>The gzip encodings are made by {@link #prepareGzip()} just after the first response is on its way, not before
+ * it: for a 10 MB document they cost ~100 ms that the client who caused the fetch would otherwise wait for. Until
+ * they exist, responses go out uncompressed, which HTTP allows whatever the client accepts.
  *
  * <p>A document comes from one upstream (policy first) or is merged from several (policy merge); {@link #origins()}
  * lists them in route order with the validators each sent, for revalidation. Each version's own upstream is in its
@@ -131,19 +135,33 @@ public final class CachedPackument {
         if (!gzip) {
             return e.identity();
         }
-        byte[] copy = new byte[e.gzipOffHeap().remaining()];
-        e.gzipOffHeap().duplicate().get(copy);
+        ByteBuffer encoded = e.gzip();
+        byte[] copy = new byte[encoded.remaining()];
+        encoded.duplicate().get(copy);
         return copy;
     }
 
     /**
-     * The representation's bytes off the heap, as a buffer of its own position over memory shared by every response:
-     * the socket sends them without a copy (a heap array would be copied into off-heap memory for every response,
-     * which for a hit costs more than everything else the gateway does for it).
+     * The bytes to send, off the heap, as a buffer of its own position over memory shared by every response: the
+     * socket sends them without a copy (a heap array would be copied into off-heap memory for every response, which
+     * for a hit costs more than everything else the gateway does for it). Gzip when the client accepts it and the
+     * encoding has been made, else identity.
      */
-    public ByteBuffer served(PackumentRepresentation representation, boolean gzip) {
+    public Served served(PackumentRepresentation representation, boolean acceptsGzip) {
         Encoded e = encoded(representation);
-        return (gzip ? e.gzipOffHeap() : e.identityOffHeap()).duplicate();
+        ByteBuffer gzip = acceptsGzip ? e.gzipIfMade() : null;
+        return gzip != null ? new Served(gzip.duplicate(), true) : new Served(e.identityOffHeap().duplicate(), false);
+    }
+
+    /** Bytes for one response, and whether they are the gzip encoding. */
+    public record Served(ByteBuffer bytes, boolean gzip) {
+    }
+
+    /** Makes the gzip encodings of both representations if they are not made yet; safe to call more than once. */
+    public CachedPackument prepareGzip() {
+        full.gzip();
+        abbreviated.gzip();
+        return this;
     }
 
     /** A strong ETag over the representation's identity bytes, shared by its gzip encoding. */
@@ -168,7 +186,11 @@ public final class CachedPackument {
         return versionManifests;
     }
 
-    /** Bytes this entry holds in memory, for the cache's weigher, counting the version memo at its full budget. */
+    /**
+     * Bytes this entry holds in memory, for the cache's weigher, which reads it once, when the entry is cached: the
+     * gzip encodings made later are counted at a quarter of the identity bytes (packuments compress 7-14x), and the
+     * version memo at its full budget.
+     */
     public int weight() {
         long w = full.weight() + abbreviated.weight() + versionManifests.budget() + 1024;
         return (int) Math.min(Integer.MAX_VALUE, w);
@@ -191,15 +213,55 @@ public final class CachedPackument {
 
     /**
      * One representation's bytes: identity on the heap (the document, which version look-ups read) and off it (what
-     * responses send), gzip off the heap only, and the ETag.
+     * responses send), gzip off the heap only (made once, on demand), and the ETag.
      */
-    private record Encoded(byte[] identity, ByteBuffer identityOffHeap, ByteBuffer gzipOffHeap, String etag) {
+    private static final class Encoded {
+        private final byte[] identity;
+        private final ByteBuffer identityOffHeap;
+        private final String etag;
+        private volatile ByteBuffer gzipOffHeap;
+
+        private Encoded(byte[] identity) {
+            this.identity = identity;
+            this.identityOffHeap = offHeap(identity);
+            this.etag = etag(identity);
+        }
+
         static Encoded of(byte[] identity) {
-            return new Encoded(identity, offHeap(identity), offHeap(gzip(identity)), etag(identity));
+            return new Encoded(identity);
+        }
+
+        byte[] identity() {
+            return identity;
+        }
+
+        ByteBuffer identityOffHeap() {
+            return identityOffHeap;
+        }
+
+        String etag() {
+            return etag;
+        }
+
+        ByteBuffer gzipIfMade() {
+            return gzipOffHeap;
+        }
+
+        ByteBuffer gzip() {
+            ByteBuffer made = gzipOffHeap;
+            if (made != null) {
+                return made;
+            }
+            synchronized (this) {
+                if (gzipOffHeap == null) {
+                    gzipOffHeap = offHeap(gzip(identity));
+                }
+                return gzipOffHeap;
+            }
         }
 
         long weight() {
-            return (long) identity.length + identityOffHeap.capacity() + gzipOffHeap.capacity();
+            return (long) identity.length + identityOffHeap.capacity() + identity.length / 4;
         }
 
         private static ByteBuffer offHeap(byte[] bytes) {
@@ -223,14 +285,21 @@ public final class CachedPackument {
             return out.toByteArray();
         }
 
+        /**
+         * A checksum of the bytes, not a cryptographic digest: an ETag only has to change when the document does,
+         * and nobody gains from forging one (the gateway makes both the bytes and the tag). CRC-32 and Adler-32 are
+         * native zlib code, fast from the first call; SHA-256 ran at ~110 MB/s here once compiled and far slower
+         * before, and a cold 10 MB packument spent ~430 ms of its first response hashing. Two checksums with
+         * different structure plus the length make an accidental match between two versions of a document
+         * negligible (nginx tags files with mtime and length only).
+         */
         private static String etag(byte[] data) {
-            try {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] digest = md.digest(data);
-                return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            CRC32 crc = new CRC32();
+            crc.update(data);
+            Adler32 adler = new Adler32();
+            adler.update(data);
+            return "\"" + Long.toHexString(data.length) + '-' + HexFormat.of().toHexDigits((int) crc.getValue())
+                    + HexFormat.of().toHexDigits((int) adler.getValue()) + "\"";
         }
     }
 }

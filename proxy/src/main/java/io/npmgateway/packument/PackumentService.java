@@ -209,14 +209,14 @@ public final class PackumentService {
         }
         long generation = generation(name);
         CachedPackument inMemory = documents.asMap().get(name);
-        CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory, generation)
+        CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory, generation, mine)
                 : CompletableFuture.supplyAsync(() -> fromDisk(name), rewriteExecutor).thenCompose(onDisk -> {
                     if (onDisk != null && isFresh(onDisk)) {
                         cache(name, onDisk, generation);
                         return CompletableFuture.completedFuture(
                                 (PackumentLookup) new PackumentLookup.Found(onDisk, CacheOutcome.HIT));
                     }
-                    return fetch(name, onDisk, generation);
+                    return fetch(name, onDisk, generation, mine);
                 });
         work.whenComplete((result, error) -> {
             inFlight.remove(name, mine);
@@ -271,10 +271,17 @@ public final class PackumentService {
             origins.add(new CachedPackument.Origin(doc.upstreamId(), doc.etag(), doc.lastModified()));
             fetchedAt = Math.min(fetchedAt, doc.fetchedAtMillis());
         }
-        return CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, fetchedAt);
+        return CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, fetchedAt).prepareGzip();
     }
 
-    private CompletableFuture<PackumentLookup> fetch(PackageName name, CachedPackument previous, long generation) {
+    /**
+     * Fetches (conditionally, when there is a previous copy) and caches the document. {@code answer} is completed as
+     * soon as the document can be served; the gzip encodings and the disk write follow on the same thread, and the
+     * returned future completes after them, so the fetch stays in flight (and later fetches of the package wait)
+     * until its copy is on disk: writes of one package to disk keep their order.
+     */
+    private CompletableFuture<PackumentLookup> fetch(PackageName name, CachedPackument previous, long generation,
+            CompletableFuture<PackumentLookup> answer) {
         Map<String, UpstreamChain.Validators> validators = new HashMap<>();
         if (previous != null) {
             for (CachedPackument.Origin o : previous.origins()) {
@@ -283,7 +290,7 @@ public final class PackumentService {
             }
         }
         return chain.fetchPackument(name, validators, config.maxPackumentBytes())
-                .thenComposeAsync(fetch -> onFetched(name, previous, fetch, generation), rewriteExecutor)
+                .thenComposeAsync(fetch -> onFetched(name, previous, fetch, generation, answer), rewriteExecutor)
                 .exceptionally(error -> {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                             ? error.getCause() : error;
@@ -301,7 +308,7 @@ public final class PackumentService {
     }
 
     private CompletableFuture<PackumentLookup> onFetched(PackageName name, CachedPackument previous,
-            PackumentFetch fetch, long generation) {
+            PackumentFetch fetch, long generation, CompletableFuture<PackumentLookup> answer) {
         long now = clock.millis();
         if (fetch instanceof PackumentFetch.NotFound) {
             documents.invalidate(name);
@@ -347,17 +354,23 @@ public final class PackumentService {
                 origins.add(input.origin());
             }
             CachedPackument encoded = CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, now);
-            if (!overtaken(name, generation)) {
+            PackumentLookup found = new PackumentLookup.Found(encoded,
+                    previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED);
+            boolean current = !overtaken(name, generation);
+            if (current) {
                 cache(name, encoded, generation);
                 notFound.invalidate(name);
+            }
+            answer.complete(found);
+            encoded.prepareGzip();
+            if (current && !overtaken(name, generation)) {
                 onDisk(name, "store", () -> store(name, inputs, now));
                 if (overtaken(name, generation)) {
                     // A write came in while it was being stored: the copy on disk is from before it.
                     onDisk(name, "forget", () -> deleteFromDisk(name));
                 }
             }
-            return (PackumentLookup) new PackumentLookup.Found(encoded,
-                    previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED);
+            return found;
         }, rewriteExecutor);
     }
 

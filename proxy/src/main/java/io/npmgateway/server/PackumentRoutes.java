@@ -72,12 +72,12 @@ final class PackumentRoutes {
             ex.empty(HttpResponseStatus.NOT_MODIFIED, headers);
             return;
         }
-        boolean gzip = ex.acceptsGzip();
+        CachedPackument.Served served = p.served(representation, ex.acceptsGzip());
         headers.set(HttpHeaderNames.CONTENT_TYPE, representation.contentType());
-        if (gzip) {
+        if (served.gzip()) {
             headers.set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
         }
-        ex.shared(HttpResponseStatus.OK, headers, p.served(representation, gzip));
+        ex.shared(HttpResponseStatus.OK, headers, served.bytes());
     }
 
     void version(Exchange ex, PackageName name, String selector) {

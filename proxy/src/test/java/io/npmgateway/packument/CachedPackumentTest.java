@@ -1,0 +1,79 @@
+package io.npmgateway.packument;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.npmgateway.npm.PackageName;
+import io.npmgateway.npm.PackumentRepresentation;
+import io.npmgateway.npm.PackumentRewriter;
+import io.npmgateway.npm.RewrittenPackument;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+
+class CachedPackumentTest {
+    private static final PackumentRewriter REWRITER = new PackumentRewriter("http://127.0.0.1:4873/");
+
+    private static CachedPackument encode(String version) {
+        String upstream = "{\"name\":\"left-pad\",\"description\":\"pads\",\"dist-tags\":{\"latest\":\"" + version + "\"},\"versions\":{\""
+                + version + "\":{\"name\":\"left-pad\",\"version\":\"" + version + "\",\"dist\":{\"tarball\":"
+                + "\"http://127.0.0.1:9/left-pad/-/left-pad-" + version + ".tgz\",\"shasum\":\"abc\"}}}}";
+        RewrittenPackument rewritten = REWRITER.rewrite(PackageName.parse("left-pad"),
+                upstream.getBytes(StandardCharsets.UTF_8));
+        return CachedPackument.encode(rewritten, "up", null, null, 0);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
+    }
+
+    @Test
+    void beforeItsGzipIsMadeAGzipAcceptingClientGetsTheIdentityBytes() {
+        CachedPackument p = encode("1.0.0");
+
+        CachedPackument.Served served = p.served(PackumentRepresentation.FULL, true);
+
+        assertThat(served.gzip()).isFalse();
+        assertThat(bytes(served.bytes())).isEqualTo(p.body(PackumentRepresentation.FULL, false));
+    }
+
+    @Test
+    void oncePreparedGzipAcceptingClientsGetGzipThatDecodesToTheIdentityBytes() throws IOException {
+        CachedPackument p = encode("1.0.0").prepareGzip();
+
+        for (PackumentRepresentation representation : PackumentRepresentation.values()) {
+            CachedPackument.Served served = p.served(representation, true);
+            assertThat(served.gzip()).isTrue();
+            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes(served.bytes())))) {
+                assertThat(in.readAllBytes()).isEqualTo(p.body(representation, false));
+            }
+            assertThat(p.served(representation, false).gzip()).isFalse();
+        }
+    }
+
+    @Test
+    void eachResponseGetsItsOwnPositionOverTheSharedBytes() {
+        CachedPackument p = encode("1.0.0");
+        ByteBuffer first = p.served(PackumentRepresentation.FULL, false).bytes();
+        first.position(first.limit());
+
+        assertThat(p.served(PackumentRepresentation.FULL, false).bytes().remaining())
+                .isEqualTo(p.body(PackumentRepresentation.FULL, false).length);
+    }
+
+    @Test
+    void theEtagFollowsTheBytesAndIsTheSameForEqualDocuments() {
+        CachedPackument one = encode("1.0.0");
+        CachedPackument same = encode("1.0.0");
+        CachedPackument other = encode("1.0.1");
+
+        assertThat(one.etag(PackumentRepresentation.FULL)).isEqualTo(same.etag(PackumentRepresentation.FULL))
+                .startsWith("\"").endsWith("\"")
+                .isNotEqualTo(other.etag(PackumentRepresentation.FULL))
+                .isNotEqualTo(one.etag(PackumentRepresentation.ABBREVIATED));
+    }
+}
