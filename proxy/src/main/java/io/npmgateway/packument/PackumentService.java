@@ -147,7 +147,24 @@ public final class PackumentService {
         if (clock.millis() - current.fetchedAtMillis() < config.missingVersionRefreshInterval().toMillis()) {
             return CompletableFuture.completedFuture(new PackumentLookup.Found(current, CacheOutcome.HIT));
         }
-        return refresh(name);
+        return refresh(name).thenCompose(again -> {
+            if (!(again instanceof PackumentLookup.Found found) || found.packument() != current) {
+                return CompletableFuture.completedFuture(again);
+            }
+            // It joined the fetch that brought this very copy, which had answered and was still gzipping and
+            // writing it to disk: nothing was asked upstream since. Ask now, beside that fetch (only possible with a
+            // refresh interval shorter than that tail, e.g. zero).
+            CompletableFuture<PackumentLookup> answer = new CompletableFuture<>();
+            fetch(name, current, generation(name), answer).whenComplete((result, error) -> {
+                if (error != null) {
+                    answer.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error);
+                } else {
+                    answer.complete(result);
+                }
+            });
+            return answer;
+        });
     }
 
     /**
