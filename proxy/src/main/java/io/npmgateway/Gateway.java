@@ -174,8 +174,7 @@ public final class Gateway implements AutoCloseable {
         org.slf4j.LoggerFactory.getLogger(Gateway.class).info("largest packument accepted: {} MB (cache.metadata"
                 + ".maxDocument is {} MB, more than a fifth of the {} MB heap)", limit >> 20,
                 cache.maxPackumentBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
-        return new io.npmgateway.config.CacheConfig(cache.metadataMaxAge(), cache.metadataMaxStale(),
-                cache.metadataMaxMemory(), cache.negativeTtl(), limit);
+        return cache.withMaxPackumentBytes(limit);
     }
 
     /** Where the scrape and the probes are served when they have a port of their own, else null. */

@@ -128,6 +128,7 @@ public final class ConfigDump {
         size(metadata, "maxMemory", c.metadataMaxMemory());
         metadata.put("negativeTtl", ConfigValues.formatDuration(c.negativeTtl()));
         size(metadata, "maxDocument", c.maxPackumentBytes());
+        metadata.put("missingVersionRefreshInterval", ConfigValues.formatDuration(c.missingVersionRefreshInterval()));
         size(root.putObject("storage"), "maxBytes", config.storage().maxBytes());
         operations(root, config.operations());
         return root;

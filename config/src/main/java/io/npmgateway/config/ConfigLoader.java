@@ -83,7 +83,8 @@ import java.util.regex.Pattern;
  * writeTarget: corp                       # optional: the upstream that receives publish and other writes
  * auditUpstream: public                   # optional: the upstream that answers npm audit
  * cache:
- *   metadata: { maxAge: 5m, maxStale: 7d, maxMemory: 64MB, negativeTtl: 30s, maxDocument: 128MB }
+ *   metadata: { maxAge: 5m, maxStale: 7d, maxMemory: 64MB, negativeTtl: 30s, maxDocument: 128MB,
+ *               missingVersionRefreshInterval: 10s }
  * storage:
  *   maxBytes: 20GB                        # 0 = unbounded
  * </pre>
@@ -717,7 +718,8 @@ public final class ConfigLoader {
             }
             requireObject(m, "cache.metadata");
             rejectUnknown(m, "cache.metadata.",
-                    Set.of("maxAge", "maxStale", "maxMemory", "negativeTtl", "maxDocument"));
+                    Set.of("maxAge", "maxStale", "maxMemory", "negativeTtl", "maxDocument",
+                            "missingVersionRefreshInterval"));
             return new CacheConfig(
                     m.has("maxAge") ? duration(m.get("maxAge"), "cache.metadata.maxAge") : base.metadataMaxAge(),
                     m.has("maxStale") ? duration(m.get("maxStale"), "cache.metadata.maxStale")
@@ -727,7 +729,9 @@ public final class ConfigLoader {
                     m.has("negativeTtl") ? duration(m.get("negativeTtl"), "cache.metadata.negativeTtl")
                             : base.negativeTtl(),
                     m.has("maxDocument") ? size(m.get("maxDocument"), "cache.metadata.maxDocument")
-                            : base.maxPackumentBytes());
+                            : base.maxPackumentBytes(),
+                    m.has("missingVersionRefreshInterval") ? duration(m.get("missingVersionRefreshInterval"),
+                            "cache.metadata.missingVersionRefreshInterval") : base.missingVersionRefreshInterval());
         }
 
         StorageConfig storage(JsonNode node, StorageConfig base) {

@@ -210,6 +210,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void missingVersionRefreshIntervalIsReadDefaultsToTenSecondsAndMayBeZero() throws Exception {
+        assertThat(load("upstreams: [{ id: a, url: \"https://a.example/\" }]\n").cache()
+                .missingVersionRefreshInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+        GatewayConfig c = load("""
+                cache: { metadata: { missingVersionRefreshInterval: 1m } }
+                upstreams: [{ id: a, url: "https://a.example/" }]
+                """);
+        assertThat(c.cache().missingVersionRefreshInterval()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(c.cache().metadataMaxAge()).isEqualTo(CacheConfig.defaults().metadataMaxAge());
+        assertThat(load("cache: { metadata: { missingVersionRefreshInterval: 0s } }\n"
+                + "upstreams: [{ id: a, url: \"https://a.example/\" }]\n").cache().missingVersionRefreshInterval())
+                .isZero();
+        assertRejected("cache: { metadata: { missingVersionRefreshInterval: soon } }\n"
+                + "upstreams: [{ id: a, url: \"https://a.example/\" }]\n")
+                .hasMessageContaining("cache.metadata.missingVersionRefreshInterval: 'soon' is not a duration");
+    }
+
+    @Test
     void headerTimeoutBoundsHowLongARequestHeadMayTakeAndDefaultsToTwentySeconds() throws Exception {
         assertThat(load("upstreams: [{ id: a, url: \"https://a.example/\" }]\n").server().headerTimeout())
                 .isEqualTo(java.time.Duration.ofSeconds(20));

@@ -525,7 +525,9 @@ public final class GatewayMetrics implements AutoCloseable {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(entries, "entries");
         Objects.requireNonNull(evictions, "evictions");
-        return bind("tarball-store", () -> List.of(
+        // FunctionCounter keeps only a weak reference to its supplier and has no strongReference option: the
+        // binding holds it, or a method reference made for this call is collected and the counter freezes at 0.
+        return bind("tarball-store", List.of(evictions), () -> List.of(
                 Gauge.builder(TARBALL_STORE_SIZE, bytes, GatewayMetrics::asDouble)
                         .description("Bytes the tarball store's stored tarballs take on disk")
                         .baseUnit("bytes")
@@ -563,7 +565,7 @@ public final class GatewayMetrics implements AutoCloseable {
         Objects.requireNonNull(renewalFailures, "renewalFailures");
         Objects.requireNonNull(availability, "availability");
         Tags tags = Tags.of("upstream", upstreamId);
-        return bind("upstream:" + upstreamId, () -> List.of(
+        return bind("upstream:" + upstreamId, List.of(renewalFailures), () -> List.of(
                 Gauge.builder(TOKEN_REMAINING, secondsUntilTokenExpiry, DoubleSupplier::getAsDouble)
                         .description("Seconds until the upstream's current credential token expires "
                                 + "(negative: expired; NaN: no expiring token)")
@@ -623,12 +625,17 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** Registers meters under a key, first removing what an earlier binding under the key registered. */
     private MeterBinding bind(String key, Supplier<List<Meter>> register) {
+        return bind(key, List.of(), register);
+    }
+
+    /** Registers meters; {@code referents} are kept reachable as long as the binding (see bindTarballStore). */
+    private MeterBinding bind(String key, List<Object> referents, Supplier<List<Meter>> register) {
         synchronized (bindings) {
             Binding previous = bindings.get(key);
             if (previous != null) {
                 previous.close();
             }
-            Binding binding = new Binding(key, register.get());
+            Binding binding = new Binding(key, register.get(), referents);
             bindings.put(key, binding);
             return binding;
         }
@@ -638,11 +645,15 @@ public final class GatewayMetrics implements AutoCloseable {
     private final class Binding implements MeterBinding {
         private final String key;
         private final List<Meter> meters;
+        /** Suppliers the meters hold only weakly; referenced here so they live as long as the binding. */
+        @SuppressWarnings({"unused", "FieldCanBeLocal"})
+        private final List<Object> referents;
         private boolean closed;
 
-        Binding(String key, List<Meter> meters) {
+        Binding(String key, List<Meter> meters, List<Object> referents) {
             this.key = key;
             this.meters = meters;
+            this.referents = referents;
         }
 
         @Override

@@ -451,8 +451,12 @@ class GatewayMetricsTest {
     @Test
     void boundSuppliersPassedAsLambdasAreNotGarbageCollected() {
         GatewayMetrics metrics = metrics();
-        metrics.bindTarballStore(() -> 7, () -> 8, () -> 9);
+        // Bound method references, as the gateway passes them: a new object each, reachable only from the meter.
+        AtomicLong evicted = new AtomicLong(9);
+        AtomicLong renewalFailures = new AtomicLong(3);
+        metrics.bindTarballStore(() -> 7, () -> 8, evicted::get);
         metrics.bindNettyAllocator(() -> 10, () -> 11);
+        metrics.bindUpstream("corp", () -> Double.NaN, renewalFailures::get, () -> GatewayMetrics.UPSTREAM_AVAILABLE);
         for (int i = 0; i < 3; i++) {
             System.gc();
         }
@@ -461,6 +465,11 @@ class GatewayMetricsTest {
 
         assertThat(samples(scrape, "npm_gateway_tarball_store_size_bytes"))
                 .containsExactly("npm_gateway_tarball_store_size_bytes 7.0");
+        assertThat(samples(scrape, "npm_gateway_tarball_store_evictions_total"))
+                .as("a function counter, which holds its supplier weakly")
+                .containsExactly("npm_gateway_tarball_store_evictions_total 9.0");
+        assertThat(samples(scrape, "npm_gateway_upstream_token_renewal_failures_total"))
+                .containsExactly("npm_gateway_upstream_token_renewal_failures_total{upstream=\"corp\"} 3.0");
         assertThat(samples(scrape, "npm_gateway_netty_allocator_used_bytes")).containsExactlyInAnyOrder(
                 "npm_gateway_netty_allocator_used_bytes{allocator=\"default\",memory=\"direct\"} 10.0",
                 "npm_gateway_netty_allocator_used_bytes{allocator=\"default\",memory=\"heap\"} 11.0");

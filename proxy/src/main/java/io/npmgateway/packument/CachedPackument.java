@@ -10,10 +10,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.Adler32;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -39,7 +37,7 @@ public final class CachedPackument {
     private final String lastModifiedHttp;
     private final List<Origin> origins;
     private final long fetchedAtMillis;
-    private final Map<String, Optional<byte[]>> versionManifests;
+    private final VersionManifestMemo versionManifests;
 
     /** One upstream whose document is (part of) this one, with the validators it sent for it. */
     public record Origin(String upstreamId, String etag, String lastModified) {
@@ -55,7 +53,7 @@ public final class CachedPackument {
     }
 
     private CachedPackument(RewrittenPackument document, Encoded full, Encoded abbreviated, String lastModifiedHttp,
-            List<Origin> origins, long fetchedAtMillis, Map<String, Optional<byte[]>> versionManifests) {
+            List<Origin> origins, long fetchedAtMillis, VersionManifestMemo versionManifests) {
         if (origins.isEmpty()) {
             throw new IllegalArgumentException("a packument comes from at least one upstream");
         }
@@ -77,7 +75,8 @@ public final class CachedPackument {
     /** Encodes a document made of the documents of {@code origins} (in route order). */
     public static CachedPackument encode(RewrittenPackument document, List<Origin> origins, long fetchedAtMillis) {
         return new CachedPackument(document, Encoded.of(document.full()), Encoded.of(document.abbreviated()),
-                httpDate(document.modified()), origins, fetchedAtMillis, new ConcurrentHashMap<>());
+                httpDate(document.modified()), origins, fetchedAtMillis,
+                VersionManifestMemo.forDocument(document.full().length));
     }
 
     /** The same document, confirmed current by its (only) upstream at {@code nowMillis}. */
@@ -170,18 +169,30 @@ public final class CachedPackument {
         return encoded(representation).etag();
     }
 
-    /** The manifest of one version, from the rewritten full document; derived once, then kept. */
+    /**
+     * The manifest of one version, from the rewritten full document; derived on first use and kept while the
+     * document's memo has room. A version the document's index does not list is answered without a scan (any client
+     * can ask for any number of them); the index lists every version with a tarball, i.e. every installable one.
+     */
     public Optional<byte[]> versionManifest(String version) {
-        return versionManifests.computeIfAbsent(version,
-                v -> io.npmgateway.npm.VersionManifests.find(document.full(), v));
+        if (!document.versions().containsKey(version)) {
+            return Optional.empty();
+        }
+        return versionManifests.get(version, v -> io.npmgateway.npm.VersionManifests.find(document.full(), v));
+    }
+
+    /** The memo of version manifests, for tests of its bound. */
+    VersionManifestMemo versionManifestMemo() {
+        return versionManifests;
     }
 
     /**
      * Bytes this entry holds in memory, for the cache's weigher, which reads it once, when the entry is cached: the
-     * gzip encodings made later are counted at a quarter of the identity bytes (packuments compress 7-14x).
+     * gzip encodings made later are counted at a quarter of the identity bytes (packuments compress 7-14x), and the
+     * version memo at its full budget.
      */
     public int weight() {
-        long w = full.weight() + abbreviated.weight() + 1024;
+        long w = full.weight() + abbreviated.weight() + versionManifests.budget() + 1024;
         return (int) Math.min(Integer.MAX_VALUE, w);
     }
 

@@ -3,6 +3,8 @@ package io.npmgateway.packument;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter;
+import com.github.benmanes.caffeine.cache.stats.StatsCounter;
 import io.npmgateway.config.CacheConfig;
 import io.npmgateway.config.RouteConfig;
 import io.npmgateway.metrics.FetchKind;
@@ -66,8 +68,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PackumentService {
     private static final Logger LOG = LoggerFactory.getLogger(PackumentService.class);
-    /** A forced refresh for a missing version or tag is not repeated within this window. */
-    static final long MISSING_VERSION_REFRESH_INTERVAL_MILLIS = 10_000;
     /** Separates the package name from the upstream id in disk keys; never part of either. */
     static final char KEY_SEPARATOR = '\u0000';
 
@@ -79,6 +79,12 @@ public final class PackumentService {
     private final Clock clock;
     private final Executor rewriteExecutor;
     private final Cache<PackageName, CachedPackument> documents;
+    /**
+     * The memory tier's hit and miss counts, kept by hand: a read through {@code getIfPresent} would count an old
+     * (not fresh) copy as a hit and count a miss twice (once in {@link #lookup}, once in {@link #refresh}). A hit is
+     * a lookup answered from memory without asking upstream; anything else is a miss.
+     */
+    private final StatsCounter stats = new ConcurrentStatsCounter();
     private final Cache<PackageName, Boolean> notFound;
     private final ConcurrentHashMap<PackageName, CompletableFuture<PackumentLookup>> inFlight =
             new ConcurrentHashMap<>();
@@ -102,7 +108,7 @@ public final class PackumentService {
         this.documents = Caffeine.newBuilder()
                 .maximumWeight(config.metadataMaxMemory())
                 .weigher((PackageName k, CachedPackument v) -> v.weight())
-                .recordStats()
+                .recordStats(() -> stats)
                 .build();
         this.notFound = Caffeine.newBuilder()
                 .ticker(ticker)
@@ -118,10 +124,13 @@ public final class PackumentService {
 
     /** The packument, from memory when fresh, else from upstream (coalesced with concurrent lookups). */
     public CompletableFuture<PackumentLookup> lookup(PackageName name) {
-        CachedPackument cached = documents.getIfPresent(name);
+        // asMap().get: updates the eviction policy like getIfPresent, but records no statistics (see stats).
+        CachedPackument cached = documents.asMap().get(name);
         if (cached != null && isFresh(cached)) {
+            stats.recordHits(1);
             return CompletableFuture.completedFuture(new PackumentLookup.Found(cached, CacheOutcome.HIT));
         }
+        stats.recordMisses(1);
         if (cached == null && notFound.getIfPresent(name) != null) {
             return CompletableFuture.completedFuture(new PackumentLookup.NotFound());
         }
@@ -130,13 +139,32 @@ public final class PackumentService {
 
     /**
      * Looks again upstream because a client asked for a version or tag the cached copy lacks (it may have been
-     * published a moment ago). Rate-limited per package: a copy fetched within the last few seconds is trusted.
+     * published a moment ago). Rate-limited per package: a copy fetched (or revalidated) within
+     * {@code cache.metadata.missingVersionRefreshInterval} is trusted, so clients asking for versions that do not
+     * exist cannot make every request an upstream request.
      */
     public CompletableFuture<PackumentLookup> refreshForMissing(PackageName name, CachedPackument current) {
-        if (clock.millis() - current.fetchedAtMillis() < MISSING_VERSION_REFRESH_INTERVAL_MILLIS) {
+        if (clock.millis() - current.fetchedAtMillis() < config.missingVersionRefreshInterval().toMillis()) {
             return CompletableFuture.completedFuture(new PackumentLookup.Found(current, CacheOutcome.HIT));
         }
-        return refresh(name);
+        return refresh(name).thenCompose(again -> {
+            if (!(again instanceof PackumentLookup.Found found) || found.packument() != current) {
+                return CompletableFuture.completedFuture(again);
+            }
+            // It joined the fetch that brought this very copy, which had answered and was still gzipping and
+            // writing it to disk: nothing was asked upstream since. Ask now, beside that fetch (only possible with a
+            // refresh interval shorter than that tail, e.g. zero).
+            CompletableFuture<PackumentLookup> answer = new CompletableFuture<>();
+            fetch(name, current, generation(name), answer).whenComplete((result, error) -> {
+                if (error != null) {
+                    answer.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error);
+                } else {
+                    answer.complete(result);
+                }
+            });
+            return answer;
+        });
     }
 
     /**
@@ -197,7 +225,7 @@ public final class PackumentService {
             return existing;
         }
         long generation = generation(name);
-        CachedPackument inMemory = documents.getIfPresent(name);
+        CachedPackument inMemory = documents.asMap().get(name);
         CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory, generation, mine)
                 : CompletableFuture.supplyAsync(() -> fromDisk(name), rewriteExecutor).thenCompose(onDisk -> {
                     if (onDisk != null && isFresh(onDisk)) {

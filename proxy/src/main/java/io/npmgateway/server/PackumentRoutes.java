@@ -82,36 +82,47 @@ final class PackumentRoutes {
 
     void version(Exchange ex, PackageName name, String selector) {
         ex.describe(Route.VERSION, io.npmgateway.metrics.CacheOutcome.NONE, null);
-        withVersion(ex, name, selector).whenComplete((manifest, error) -> {
+        withVersion(ex, name, selector).whenComplete((answer, error) -> {
             if (error != null) {
                 Failures.respond(ex, error, name + "@" + selector);
-            } else if (manifest.isEmpty()) {
+            } else if (answer.manifest().isEmpty()) {
                 ex.error(HttpResponseStatus.NOT_FOUND, "version or tag '" + selector + "' of " + name
                         + " not found");
             } else {
                 HttpHeaders headers = new DefaultHttpHeaders();
                 headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
                 headers.set(HttpHeaderNames.CACHE_CONTROL, CACHE_CONTROL);
-                ex.bytes(HttpResponseStatus.OK, headers, manifest.get());
+                headers.set(CACHE_HEADER, answer.outcome().label());
+                ex.bytes(HttpResponseStatus.OK, headers, answer.manifest().get());
             }
         });
     }
 
+    /** A version's manifest (empty when the document has no such version or tag) and how the cache produced it. */
+    private record VersionAnswer(Optional<byte[]> manifest, CacheOutcome outcome) {
+        static final VersionAnswer NONE = new VersionAnswer(Optional.empty(), CacheOutcome.MISS);
+    }
+
     /** The manifest for a version or tag, refreshing once from upstream when the cached copy lacks it. */
-    private CompletableFuture<Optional<byte[]>> withVersion(Exchange ex, PackageName name, String selector) {
+    private CompletableFuture<VersionAnswer> withVersion(Exchange ex, PackageName name, String selector) {
         return service.lookup(name).thenCompose(lookup -> {
-            if (!(lookup instanceof PackumentLookup.Found)) {
-                return CompletableFuture.completedFuture(Optional.empty());
+            if (!(lookup instanceof PackumentLookup.Found found)) {
+                return CompletableFuture.completedFuture(VersionAnswer.NONE);
             }
-            CachedPackument p = ((PackumentLookup.Found) lookup).packument();
-            ex.describe(Route.VERSION, metric(((PackumentLookup.Found) lookup).outcome()), p.upstreamId());
+            CachedPackument p = found.packument();
+            ex.describe(Route.VERSION, metric(found.outcome()), p.upstreamId());
             Optional<byte[]> manifest = manifest(p, selector);
-            if (manifest.isPresent() || ((PackumentLookup.Found) lookup).outcome() != CacheOutcome.HIT) {
-                return CompletableFuture.completedFuture(manifest);
+            if (manifest.isPresent() || found.outcome() != CacheOutcome.HIT) {
+                return CompletableFuture.completedFuture(new VersionAnswer(manifest, found.outcome()));
             }
-            return service.refreshForMissing(name, p).thenApply(again -> again instanceof PackumentLookup.Found
-                    ? manifest(((PackumentLookup.Found) again).packument(), selector)
-                    : Optional.empty());
+            return service.refreshForMissing(name, p).thenApply(again -> {
+                if (!(again instanceof PackumentLookup.Found refreshed)) {
+                    return VersionAnswer.NONE;
+                }
+                // The response is what the refresh produced (revalidated, or stale if the upstream failed).
+                ex.describe(Route.VERSION, metric(refreshed.outcome()), refreshed.packument().upstreamId());
+                return new VersionAnswer(manifest(refreshed.packument(), selector), refreshed.outcome());
+            });
         });
     }
 
@@ -137,6 +148,7 @@ final class PackumentRoutes {
                 HttpHeaders headers = new DefaultHttpHeaders();
                 headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
                 headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+                headers.set(CACHE_HEADER, ((PackumentLookup.Found) lookup).outcome().label());
                 ex.bytes(HttpResponseStatus.OK, headers, Json.object(tags));
             }
         });

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The cache outlives the gateway process and the upstream: gateway A installs a project from Verdaccio, then A is
  * closed and Verdaccio stopped; gateway B, on A's data directory and A's URL, serves {@code npm ci} from the
  * lockfile (tarballs from the store) and a lockfile-less {@code npm install} (packuments from the disk tier, stale
- * because the upstream cannot be asked), both with empty npm caches.
+ * because the upstream cannot be asked), both with empty npm caches, and B's metrics show that none of the upstream
+ * requests it tried got a response.
  */
 class RestartWithUpstreamDownTest {
     @TempDir
@@ -77,8 +78,25 @@ class RestartWithUpstreamDownTest {
                                 .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(packument.statusCode()).isEqualTo(200);
                 assertThat(packument.headers().firstValue("x-npm-gateway-cache")).hasValue("stale");
+
+                // B did try its upstream (max-age zero), and not one of those requests got any answer.
+                String scrape = b.metrics().scrape();
+                assertThat(samples(scrape, "npm_gateway_upstream_errors_total"))
+                        .as("failed upstream requests").anySatisfy(s -> assertThat(value(s)).isPositive());
+                assertThat(samples(scrape, "npm_gateway_upstream_requests_seconds_count"))
+                        .as("upstream requests that got a response")
+                        .allSatisfy(s -> assertThat(s.contains("status=\"none\"") || value(s) == 0).as(s).isTrue());
             }
         }
+    }
+
+    /** The sample lines of {@code metric} in a Prometheus scrape. */
+    private static java.util.List<String> samples(String scrape, String metric) {
+        return scrape.lines().filter(l -> l.startsWith(metric + "{") || l.startsWith(metric + " ")).toList();
+    }
+
+    private static double value(String sample) {
+        return Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1));
     }
 
     /** Every expected package is in the lockfile at its version, resolved through the gateway, and installed. */

@@ -60,12 +60,21 @@ abstract class GatewayAgainstStub {
 
     /** A gateway whose store lives in {@code storeDir} (e.g. on a filesystem the test makes). */
     void startGateway(CacheConfig cache, Path storeDir) {
+        startGateway(cache, storeDir, StorageConfig.defaults());
+    }
+
+    /** A gateway with its own tarball store settings (e.g. a small disk budget). */
+    void startGateway(CacheConfig cache, StorageConfig storage) {
+        startGateway(cache, dataDir, storage);
+    }
+
+    private void startGateway(CacheConfig cache, Path storeDir, StorageConfig storage) {
         GatewayConfig config = new GatewayConfig(
                 new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(30), 16 * 1024),
                 storeDir,
                 List.of(new UpstreamConfig("stub", upstream.url(), Duration.ofSeconds(2), READ_TIMEOUT)),
                 cache,
-                StorageConfig.defaults());
+                storage);
         gateway = Gateway.start(config);
     }
 
@@ -98,6 +107,50 @@ abstract class GatewayAgainstStub {
             throw new AssertionError("no \"error\" string in " + text(response));
         }
         return (String) error;
+    }
+
+    /** The gateway's metrics scrape (on the registry port, where the default configuration puts it). */
+    String scrape() throws Exception {
+        HttpResponse<byte[]> r = get("metrics");
+        if (r.statusCode() != 200) {
+            throw new AssertionError("scrape answered " + r.statusCode() + ": " + text(r));
+        }
+        return text(r);
+    }
+
+    /**
+     * The sum of the samples of {@code metric} in {@code scrape} whose labels include every one of {@code labels}
+     * (each written {@code name="value"}); 0 when there is none.
+     */
+    static double sample(String scrape, String metric, String... labels) {
+        double sum = 0;
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("#") || !(line.startsWith(metric + "{") || line.startsWith(metric + " "))) {
+                continue;
+            }
+            int close = line.lastIndexOf('}');
+            String labelSet = close < 0 ? "" : line.substring(metric.length() + 1, close);
+            boolean all = true;
+            for (String label : labels) {
+                all &= ("," + labelSet + ",").contains("," + label + ",");
+            }
+            if (all) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    /** Polls {@code condition} until it holds, failing after {@code timeout}; for work the gateway does later. */
+    static void awaitCondition(String what, Duration timeout, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + timeout + ": " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+        }
     }
 
     static CacheConfig metadataMaxAge(Duration maxAge) {

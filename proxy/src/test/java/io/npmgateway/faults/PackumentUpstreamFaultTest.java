@@ -123,6 +123,36 @@ class PackumentUpstreamFaultTest extends GatewayAgainstStub {
     }
 
     @Test
+    void staleVersionAndDistTagsResponsesAreMarkedAndCountedInTheMetrics() throws Exception {
+        upstream.publish("left-pad", "1.0.0", UpstreamStub.randomBytes(100, 7));
+        startGateway(metadataMaxAge(Duration.ZERO));
+        HttpResponse<byte[]> fresh = get("left-pad/1.0.0");
+        assertThat(fresh.statusCode()).isEqualTo(200);
+        assertThat(fresh.headers().firstValue("x-npm-gateway-cache")).hasValue("miss");
+        String before = scrape();
+
+        upstream.route("left-pad", Failure.SERVER_ERROR.answer);
+        HttpResponse<byte[]> version = get("left-pad/1.0.0");
+        HttpResponse<byte[]> latest = get("left-pad/latest");
+        HttpResponse<byte[]> tags = get("-/package/left-pad/dist-tags");
+
+        for (HttpResponse<byte[]> stale : java.util.List.of(version, latest, tags)) {
+            assertThat(stale.statusCode()).as(stale.uri().toString()).isEqualTo(200);
+            assertThat(stale.headers().firstValue("x-npm-gateway-cache")).as(stale.uri().toString())
+                    .hasValue("stale");
+        }
+        assertThat(text(version)).isEqualTo(text(fresh)).isEqualTo(text(latest));
+        assertThat(text(tags)).contains("\"latest\":\"1.0.0\"");
+        String after = scrape();
+        assertThat(sample(after, "npm_gateway_stale_responses_total")
+                - sample(before, "npm_gateway_stale_responses_total")).isEqualTo(3.0);
+        assertThat(sample(after, "npm_gateway_requests_seconds_count", "cache=\"stale\"", "route=\"version\""))
+                .isEqualTo(2.0);
+        assertThat(sample(after, "npm_gateway_requests_seconds_count", "cache=\"stale\"", "route=\"dist_tags\""))
+                .isEqualTo(1.0);
+    }
+
+    @Test
     void withinMaxAgeTheCachedCopyIsAHitWithoutAskingTheFailingUpstream() throws Exception {
         upstream.publish("left-pad", "1.0.0", UpstreamStub.randomBytes(100, 6));
         startGateway(CacheConfig.defaults());

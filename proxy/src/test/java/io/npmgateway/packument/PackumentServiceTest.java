@@ -63,14 +63,26 @@ class PackumentServiceTest {
     }
 
     private static byte[] doc(String... versions) {
-        StringBuilder json = new StringBuilder("{\"name\":\"left-pad\",\"dist-tags\":{\"latest\":\"")
+        return docOf("left-pad", versions);
+    }
+
+    private static byte[] docOf(String name, String... versions) {
+        StringBuilder json = new StringBuilder("{\"name\":\"" + name + "\",\"dist-tags\":{\"latest\":\"")
                 .append(versions[versions.length - 1]).append("\"},\"versions\":{");
         for (int i = 0; i < versions.length; i++) {
-            json.append(i == 0 ? "" : ",").append('"').append(versions[i]).append("\":{\"name\":\"left-pad\","
+            json.append(i == 0 ? "" : ",").append('"').append(versions[i]).append("\":{\"name\":\"" + name + "\","
                     + "\"version\":\"").append(versions[i]).append("\",\"dist\":{\"tarball\":"
-                    + "\"http://127.0.0.1:9/left-pad/-/left-pad-").append(versions[i]).append(".tgz\"}}");
+                    + "\"http://127.0.0.1:9/" + name + "/-/" + name + "-").append(versions[i]).append(".tgz\"}}");
         }
         return json.append("}}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String[] versions(int count) {
+        String[] versions = new String[count];
+        for (int i = 0; i < count; i++) {
+            versions[i] = "1." + i + ".0";
+        }
+        return versions;
     }
 
     private PackumentLookup.Found found(CompletableFuture<PackumentLookup> f) throws Exception {
@@ -197,5 +209,140 @@ class PackumentServiceTest {
         assertThatThrownBy(() -> service.lookup(NAME).join()).hasCauseInstanceOf(UpstreamException.class)
                 .hasMessageContaining("not usable");
         assertThat(store.metadata().get(PackumentService.diskKey(NAME, "up"))).isEmpty();
+    }
+
+    @Test
+    void unknownVersionSelectorsKeepNothingInTheDocumentsMemo() throws Exception {
+        transport.ok(PATH, doc(versions(20)), "\"e1\"");
+        CachedPackument p = found(service.lookup(NAME)).packument();
+        int weight = p.weight();
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(p.versionManifest("9.9." + i)).isEmpty();
+        }
+        assertThat(p.versionManifestMemo().size()).isZero();
+        assertThat(p.versionManifestMemo().usedBytes()).isZero();
+        assertThat(p.versionManifest("1.0.0")).hasValueSatisfying(m ->
+                assertThat(new String(m, StandardCharsets.UTF_8)).contains("\"version\":\"1.0.0\""));
+        assertThat(p.versionManifestMemo().size()).isEqualTo(1);
+        assertThat(p.weight()).as("the weight counted the memo in advance").isEqualTo(weight);
+    }
+
+    @Test
+    void keptVersionManifestsStayWithinABudgetTheCacheWeightCounts() throws Exception {
+        String[] versions = versions(400);
+        byte[] body = doc(versions);
+        transport.ok(PATH, body, "\"e1\"");
+        CachedPackument p = found(service.lookup(NAME)).packument();
+        VersionManifestMemo memo = p.versionManifestMemo();
+        assertThat(memo.budget()).isPositive();
+        assertThat(p.weight()).isGreaterThanOrEqualTo(
+                (int) (2L * p.document().full().length + memo.budget()));
+
+        for (String version : versions) {
+            assertThat(p.versionManifest(version)).as(version).hasValueSatisfying(m ->
+                    assertThat(new String(m, StandardCharsets.UTF_8)).contains("\"version\":\"" + version + "\""));
+        }
+        assertThat(memo.usedBytes()).isPositive().isLessThanOrEqualTo(memo.budget());
+        assertThat(memo.size()).as("not every manifest fits the budget").isBetween(1, versions.length - 1);
+        // Past the budget, manifests are still answered, by a scan of the document.
+        assertThat(p.versionManifest(versions[versions.length - 1])).isPresent();
+    }
+
+    @Test
+    void aSmallMaxMemoryEvictsDocumentsToStayWithinIt() throws Exception {
+        transport.ok("/pkg-0", docOf("pkg-0", versions(50)), "\"e0\"");
+        int oneDocument = found(service.lookup(PackageName.parse("pkg-0"))).packument().weight();
+        long maxMemory = 4L * oneDocument;
+        service = newService(new CacheConfig(Duration.ofMinutes(5), null, maxMemory, Duration.ofSeconds(30),
+                16L << 20));
+        for (int i = 0; i < 20; i++) {
+            transport.ok("/pkg-" + i, docOf("pkg-" + i, versions(50)), "\"e" + i + "\"");
+            found(service.lookup(PackageName.parse("pkg-" + i)));
+        }
+        service.cache().cleanUp();
+
+        assertThat(service.cache().policy().eviction().orElseThrow().weightedSize().orElseThrow())
+                .isLessThanOrEqualTo(maxMemory);
+        assertThat(service.cache().estimatedSize()).isBetween(1L, 4L);
+        assertThat(service.cache().stats().evictionCount()).isGreaterThanOrEqualTo(16);
+    }
+
+    @Test
+    void concurrentRevalidationsOfAnOldDocumentMakeOneUpstreamRequest() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        CachedPackument first = found(service.lookup(NAME)).packument();
+        clock.advance(Duration.ofMinutes(6));
+        CompletableFuture<DocumentResponse> gate = new CompletableFuture<>();
+        transport.answer(PATH, c -> gate);
+        List<CompletableFuture<PackumentLookup>> callers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            callers.add(service.lookup(NAME));
+        }
+        assertThat(callers).noneMatch(CompletableFuture::isDone);
+
+        gate.complete(new DocumentResponse(304, "\"e1\"", null, new byte[0]));
+
+        for (CompletableFuture<PackumentLookup> c : callers) {
+            PackumentLookup.Found f = found(c);
+            assertThat(f.outcome()).isEqualTo(CacheOutcome.REVALIDATED);
+            assertThat(f.packument().document()).isSameAs(first.document());
+        }
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
+        assertThat(transport.headers.get(1)).containsEntry("If-None-Match", "\"e1\"");
+    }
+
+    @Test
+    void concurrentRefreshesForAMissingVersionMakeOneUpstreamRequest() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        CachedPackument first = found(service.lookup(NAME)).packument();
+        clock.advance(Duration.ofSeconds(11));
+        CompletableFuture<DocumentResponse> gate = new CompletableFuture<>();
+        transport.answer(PATH, c -> gate);
+        List<CompletableFuture<PackumentLookup>> callers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            callers.add(service.refreshForMissing(NAME, first));
+        }
+        assertThat(callers).noneMatch(CompletableFuture::isDone);
+
+        gate.complete(new DocumentResponse(200, "\"e2\"", null, doc("1.0.0", "1.1.0")));
+
+        for (CompletableFuture<PackumentLookup> c : callers) {
+            assertThat(found(c).packument().document().versions()).containsKey("1.1.0");
+        }
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
+    }
+
+    @Test
+    void anOldDocumentIsRevalidatedWithIfModifiedSinceWhenTheUpstreamSentLastModified() throws Exception {
+        String lastModified = "Sat, 01 Jun 2024 10:00:00 GMT";
+        transport.answer(PATH, c -> CompletableFuture.completedFuture(
+                new DocumentResponse(200, null, lastModified, doc("1.0.0"))));
+        found(service.lookup(NAME));
+        clock.advance(Duration.ofMinutes(6));
+        transport.answer(PATH, c -> CompletableFuture.completedFuture(new DocumentResponse(304, null, null,
+                new byte[0])));
+
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.REVALIDATED);
+
+        assertThat(transport.headers.get(0)).doesNotContainKeys("If-Modified-Since", "If-None-Match");
+        assertThat(transport.headers.get(1)).containsEntry("If-Modified-Since", lastModified)
+                .doesNotContainKey("If-None-Match");
+        // The 304 repeated no validator: the next revalidation still sends the one the 200 gave.
+        clock.advance(Duration.ofMinutes(6));
+        found(service.lookup(NAME));
+        assertThat(transport.headers.get(2)).containsEntry("If-Modified-Since", lastModified);
+    }
+
+    @Test
+    void hitAndMissStatisticsCountEachLookupOnceAndAnOldCopyAsAMiss() throws Exception {
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        found(service.lookup(NAME)); // miss
+        found(service.lookup(NAME)); // hit
+        clock.advance(Duration.ofMinutes(6));
+        transport.refuse(PATH);
+        assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.STALE); // miss: it asked upstream
+
+        assertThat(service.cache().stats().hitCount()).isEqualTo(1);
+        assertThat(service.cache().stats().missCount()).isEqualTo(2);
     }
 }

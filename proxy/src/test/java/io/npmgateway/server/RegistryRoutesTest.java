@@ -105,7 +105,32 @@ class RegistryRoutesTest extends GatewayHttpTest {
         assertThat(second.headers().firstValue("content-encoding")).isEmpty();
         assertThat(second.headers().firstValue("cache-control")).hasValue("public, immutable, max-age=31536000");
         assertThat(second.headers().firstValue("content-length")).hasValue(String.valueOf(tarballs.get("2.0.0").length));
+        String etag = "\"" + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-1").digest(tarballs.get("2.0.0"))) + "\"";
+        assertThat(second.headers().firstValue("etag")).as("a stored tarball's ETag is its sha1").hasValue(etag);
+        HttpResponse<byte[]> revalidated = get("@corp/widget/-/widget-2.0.0.tgz", "If-None-Match", etag);
+        assertThat(revalidated.statusCode()).isEqualTo(304);
+        assertThat(revalidated.body()).isEmpty();
+        assertThat(revalidated.headers().firstValue("etag")).hasValue(etag);
+        HttpResponse<byte[]> otherEtag = get("@corp/widget/-/widget-2.0.0.tgz", "If-None-Match", "\"0000\"");
+        assertThat(otherEtag.statusCode()).isEqualTo(200);
+        assertThat(otherEtag.body()).isEqualTo(tarballs.get("2.0.0"));
         assertThat(upstream.hits("@corp/widget/-/widget-2.0.0.tgz")).isEqualTo(1);
+    }
+
+    @Test
+    void metadataCacheStatisticsInTheScrapeCountOneMissAndOneHitOnceEach() throws Exception {
+        upstream.publish("left-pad", "1.0.0");
+        startGateway();
+        assertThat(get("left-pad").headers().firstValue("x-npm-gateway-cache")).hasValue("miss");
+        assertThat(get("left-pad").headers().firstValue("x-npm-gateway-cache")).hasValue("hit");
+
+        String scrape = text(get("metrics"));
+
+        assertThat(scrape.lines().filter(l -> l.startsWith("npm_gateway_cache_gets_total{")))
+                .containsExactlyInAnyOrder(
+                        "npm_gateway_cache_gets_total{cache=\"metadata\",result=\"hit\"} 1.0",
+                        "npm_gateway_cache_gets_total{cache=\"metadata\",result=\"miss\"} 1.0");
     }
 
     @Test
