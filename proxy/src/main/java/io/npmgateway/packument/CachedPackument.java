@@ -22,9 +22,10 @@ import java.util.zip.GZIPOutputStream;
  * ETags, computed once when the document arrives, so that a cache hit is a lookup and a write of stored bytes.
  * Version manifests and the dist-tags object are derived on first use and kept with the document.
  *
- * <p>The gzip encodings are made by {@link #prepareGzip()} just after the first response is on its way, not before
- * it: for a 10 MB document they cost ~100 ms that the client who caused the fetch would otherwise wait for. Until
- * they exist, responses go out uncompressed, which HTTP allows whatever the client accepts.
+ * <p>The gzip encodings are made by {@link #prepareGzip()}; for documents of a megabyte or more the metadata cache
+ * calls it just after the first response is on its way, not before it: for a 10 MB document they cost ~100 ms that
+ * the client who caused the fetch would otherwise wait for. Until they exist, responses go out uncompressed, which
+ * HTTP allows whatever the client accepts.
  *
  * <p>A document comes from one upstream (policy first) or is merged from several (policy merge); {@link #origins()}
  * lists them in route order with the validators each sent, for revalidation. Each version's own upstream is in its

@@ -68,6 +68,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class PackumentService {
     private static final Logger LOG = LoggerFactory.getLogger(PackumentService.class);
+    /**
+     * Documents at least this large are answered before their gzip is made (~100 ms for 10 MB on one core), so the
+     * client that caused the fetch does not wait for it; smaller ones gzip in a few milliseconds, before answering,
+     * so even the first gzip client gets gzip.
+     */
+    static final int DEFER_GZIP_ABOVE = 1024 * 1024;
     /** Separates the package name from the upstream id in disk keys; never part of either. */
     static final char KEY_SEPARATOR = '\u0000';
 
@@ -86,6 +92,7 @@ public final class PackumentService {
      */
     private final StatsCounter stats = new ConcurrentStatsCounter();
     private final Cache<PackageName, Boolean> notFound;
+    private volatile Oversized oversized;
     private final ConcurrentHashMap<PackageName, CompletableFuture<PackumentLookup>> inFlight =
             new ConcurrentHashMap<>();
     /**
@@ -125,7 +132,7 @@ public final class PackumentService {
     /** The packument, from memory when fresh, else from upstream (coalesced with concurrent lookups). */
     public CompletableFuture<PackumentLookup> lookup(PackageName name) {
         // asMap().get: updates the eviction policy like getIfPresent, but records no statistics (see stats).
-        CachedPackument cached = documents.asMap().get(name);
+        CachedPackument cached = inMemory(name);
         if (cached != null && isFresh(cached)) {
             stats.recordHits(1);
             return CompletableFuture.completedFuture(new PackumentLookup.Found(cached, CacheOutcome.HIT));
@@ -175,6 +182,7 @@ public final class PackumentService {
         writeGenerations.incrementAndGet(stripe(name));
         inFlight.remove(name);
         documents.invalidate(name);
+        forgetOversized(name);
         notFound.invalidate(name);
         deleteFromDisk(name);
     }
@@ -201,10 +209,43 @@ public final class PackumentService {
         if (overtaken(name, generation)) {
             return;
         }
-        documents.put(name, document);
+        if (document.weight() > config.metadataMaxMemory()) {
+            documents.invalidate(name);
+            oversized = new Oversized(name, document);
+        } else {
+            forgetOversized(name);
+            documents.put(name, document);
+        }
         if (overtaken(name, generation)) {
             documents.asMap().remove(name, document);
+            forgetOversized(name);
         }
+    }
+
+    /** The cached document of {@code name}, from the cache or the oversized slot, or null. */
+    private CachedPackument inMemory(PackageName name) {
+        CachedPackument cached = documents.asMap().get(name);
+        if (cached != null) {
+            return cached;
+        }
+        Oversized slot = oversized;
+        return slot != null && slot.name().equals(name) ? slot.document() : null;
+    }
+
+    private void forgetOversized(PackageName name) {
+        Oversized slot = oversized;
+        if (slot != null && slot.name().equals(name)) {
+            oversized = null;
+        }
+    }
+
+    /**
+     * The latest document heavier than the whole cache ({@code cache.metadata.maxMemory}). Caffeine would evict it
+     * as soon as it was put, and every request for it would then read and rewrite it again from disk: seconds for a
+     * 40 MB document, with a second copy on the heap while the first is still being sent. One such document is kept
+     * here instead, beside the cache; the next one replaces it.
+     */
+    private record Oversized(PackageName name, CachedPackument document) {
     }
 
     private boolean isFresh(CachedPackument p) {
@@ -225,7 +266,7 @@ public final class PackumentService {
             return existing;
         }
         long generation = generation(name);
-        CachedPackument inMemory = documents.asMap().get(name);
+        CachedPackument inMemory = inMemory(name);
         CompletableFuture<PackumentLookup> work = inMemory != null ? fetch(name, inMemory, generation, mine)
                 : CompletableFuture.supplyAsync(() -> fromDisk(name), rewriteExecutor).thenCompose(onDisk -> {
                     if (onDisk != null && isFresh(onDisk)) {
@@ -314,8 +355,8 @@ public final class PackumentService {
                     if (previous != null && cause instanceof UpstreamException && withinMaxStale(previous)) {
                         // Keep serving it from memory (a copy read from disk would otherwise be re-read and
                         // re-rewritten on every request while the upstream is down).
-                        if (!overtaken(name, generation)) {
-                            documents.asMap().putIfAbsent(name, previous);
+                        if (!overtaken(name, generation) && inMemory(name) == null) {
+                            cache(name, previous, generation);
                         }
                         metrics.staleServed();
                         return new PackumentLookup.Found(previous, CacheOutcome.STALE);
@@ -329,6 +370,7 @@ public final class PackumentService {
         long now = clock.millis();
         if (fetch instanceof PackumentFetch.NotFound) {
             documents.invalidate(name);
+            forgetOversized(name);
             onDisk(name, "forget", () -> deleteFromDisk(name));
             if (!overtaken(name, generation)) {
                 // A first publish may have just created it: "not found" from before it must not stick.
@@ -377,6 +419,9 @@ public final class PackumentService {
             if (current) {
                 cache(name, encoded, generation);
                 notFound.invalidate(name);
+            }
+            if (encoded.document().full().length < DEFER_GZIP_ABOVE) {
+                encoded.prepareGzip();
             }
             answer.complete(found);
             encoded.prepareGzip();

@@ -268,6 +268,28 @@ class PackumentServiceTest {
     }
 
     @Test
+    void theLatestDocumentHeavierThanTheWholeCacheIsKeptBesideItInsteadOfBeingRebuiltOnEveryRequest()
+            throws Exception {
+        service = newService(new CacheConfig(Duration.ofMinutes(5), null, 1024, Duration.ofSeconds(30), 16L << 20));
+        transport.ok(PATH, doc(versions(50)), "\"e1\"");
+        CachedPackument first = found(service.lookup(NAME)).packument();
+        assertThat(first.weight()).isGreaterThan(1024);
+        service.cache().cleanUp();
+
+        PackumentLookup.Found again = found(service.lookup(NAME));
+        assertThat(again.outcome()).isEqualTo(CacheOutcome.HIT);
+        assertThat(again.packument()).as("the same copy, not one rebuilt from disk").isSameAs(first);
+        assertThat(service.cache().estimatedSize()).isZero();
+
+        PackageName other = PackageName.parse("other");
+        transport.ok("/other", docOf("other", versions(50)), "\"o1\"");
+        found(service.lookup(other));
+        assertThat(found(service.lookup(NAME)).packument()).as("one slot: the newer document took it, so this one"
+                + " comes from disk").isNotSameAs(first);
+        assertThat(transport.callsTo(PATH)).isEqualTo(1);
+    }
+
+    @Test
     void concurrentRevalidationsOfAnOldDocumentMakeOneUpstreamRequest() throws Exception {
         transport.ok(PATH, doc("1.0.0"), "\"e1\"");
         CachedPackument first = found(service.lookup(NAME)).packument();
