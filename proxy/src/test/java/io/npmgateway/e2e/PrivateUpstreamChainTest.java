@@ -108,7 +108,9 @@ class PrivateUpstreamChainTest {
             String teamToken = teamPublished.join();
             publicPublished.join();
             String privatePassword = FixturePackages.PUBLISHER_PASSWORD;
-            long publicLogBefore = Files.size(publicRegistry.logFile());
+            // Verdaccio writes its log asynchronously: the publishing requests above may still be on their way into
+            // it, so the offset is taken once a sentinel request made after them is in the file.
+            long publicLogBefore = logEndAfterSentinel(publicRegistry);
 
             GatewayConfig config = new GatewayConfig(
                     new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(60), 16 * 1024),
@@ -207,6 +209,12 @@ class PrivateUpstreamChainTest {
 
     private static String installedVersion(Path project, String dir) {
         return (String) Json.readObject(project.resolve(dir).resolve("package.json")).get("version");
+    }
+
+    /** The log's length once a sentinel request, made now, is in it: every earlier request is then written. */
+    private long logEndAfterSentinel(VerdaccioUpstream verdaccio) throws Exception {
+        publicRequestsFor(verdaccio, 0, "log-sentinel-");
+        return Files.size(verdaccio.logFile());
     }
 
     /**
