@@ -122,7 +122,10 @@ class LargePackumentThroughGatewayTest {
         }
     }
 
-    /** Whether HEAD answers for a gzip client say gzip for both forms within a bounded wait (polled). */
+    /**
+     * Whether HEAD answers for a gzip client say gzip for both forms within a bounded wait: polled, each HEAD of this
+     * document being its own pause.
+     */
     private boolean gzipOnceMade(ChildGateway gateway) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
@@ -137,7 +140,6 @@ class LargePackumentThroughGatewayTest {
             if (both) {
                 return true;
             }
-            Thread.sleep(50); // polling a condition the gateway reaches on its own, with a deadline
         }
         return false;
     }
