@@ -131,7 +131,6 @@ public final class PackumentService {
 
     /** The packument, from memory when fresh, else from upstream (coalesced with concurrent lookups). */
     public CompletableFuture<PackumentLookup> lookup(PackageName name) {
-        // asMap().get: updates the eviction policy like getIfPresent, but records no statistics (see stats).
         CachedPackument cached = inMemory(name);
         if (cached != null && isFresh(cached)) {
             stats.recordHits(1);
@@ -164,8 +163,7 @@ public final class PackumentService {
             CompletableFuture<PackumentLookup> answer = new CompletableFuture<>();
             fetch(name, current, generation(name), answer).whenComplete((result, error) -> {
                 if (error != null) {
-                    answer.completeExceptionally(error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error);
+                    answer.completeExceptionally(unwrapped(error));
                 } else {
                     answer.complete(result);
                 }
@@ -222,8 +220,14 @@ public final class PackumentService {
         }
     }
 
+    /** The failure itself rather than the CompletionException a future stage wrapped it in. */
+    private static Throwable unwrapped(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
     /** The cached document of {@code name}, from the cache or the oversized slot, or null. */
     private CachedPackument inMemory(PackageName name) {
+        // asMap().get: updates the eviction policy like getIfPresent, but records no statistics (see stats).
         CachedPackument cached = documents.asMap().get(name);
         if (cached != null) {
             return cached;
@@ -279,8 +283,7 @@ public final class PackumentService {
         work.whenComplete((result, error) -> {
             inFlight.remove(name, mine);
             if (error != null) {
-                mine.completeExceptionally(error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error);
+                mine.completeExceptionally(unwrapped(error));
             } else {
                 mine.complete(result);
             }
@@ -350,8 +353,7 @@ public final class PackumentService {
         return chain.fetchPackument(name, validators, config.maxPackumentBytes())
                 .thenComposeAsync(fetch -> onFetched(name, previous, fetch, generation, answer), rewriteExecutor)
                 .exceptionally(error -> {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
+                    Throwable cause = unwrapped(error);
                     if (previous != null && cause instanceof UpstreamException && withinMaxStale(previous)) {
                         // Keep serving it from memory (a copy read from disk would otherwise be re-read and
                         // re-rewritten on every request while the upstream is down).
