@@ -9,7 +9,9 @@ import java.util.Objects;
  * @param metadataMaxAge    a document younger than this is served without asking upstream
  * @param metadataMaxStale  how long past max-age a document may still be served when every upstream fails;
  *                          {@code null} means without limit
- * @param metadataMaxMemory bytes of rewritten documents kept in memory
+ * @param metadataMaxMemory bytes the in-memory metadata cache holds: rewritten documents (kept gzipped once the
+ *                          gzip is made), their version indexes and kept version manifests. The default, 128 MB,
+ *                          holds the ~1,500 packuments of a 2,000-package project (113 MB measured)
  * @param negativeTtl       how long a "not found anywhere" answer is remembered
  * @param maxPackumentBytes the largest upstream packument accepted
  * @param missingVersionRefreshInterval a request for a version or dist-tag the cached document lacks fetches the
@@ -43,7 +45,7 @@ public record CacheConfig(
     }
 
     public static CacheConfig defaults() {
-        return new CacheConfig(Duration.ofMinutes(5), null, 64L * 1024 * 1024, Duration.ofSeconds(30),
+        return new CacheConfig(Duration.ofMinutes(5), null, 128L * 1024 * 1024, Duration.ofSeconds(30),
                 128L * 1024 * 1024);
     }
 

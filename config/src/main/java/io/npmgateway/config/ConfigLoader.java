@@ -83,7 +83,7 @@ import java.util.regex.Pattern;
  * writeTarget: corp                       # optional: the upstream that receives publish and other writes
  * auditUpstream: public                   # optional: the upstream that answers npm audit
  * cache:
- *   metadata: { maxAge: 5m, maxStale: 7d, maxMemory: 64MB, negativeTtl: 30s, maxDocument: 128MB,
+ *   metadata: { maxAge: 5m, maxStale: 7d, maxMemory: 128MB, negativeTtl: 30s, maxDocument: 128MB,
  *               missingVersionRefreshInterval: 10s }
  * storage:
  *   maxBytes: 20GB                        # 0 = unbounded

@@ -486,6 +486,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /**
      * Exports a Caffeine cache's statistics as the metadata cache: {@code npm_gateway_cache_size},
+     * {@code npm_gateway_cache_weight_bytes} (what its weigher counts),
      * {@code npm_gateway_cache_gets_total{result="hit"|"miss"}}, {@code npm_gateway_cache_puts_total},
      * {@code npm_gateway_cache_evictions_total} and {@code npm_gateway_cache_eviction_weight_total}, all with
      * {@code cache="metadata"} (through Micrometer's {@link CaffeineCacheMetrics}). The cache must be built with
@@ -509,6 +510,14 @@ public final class GatewayMetrics implements AutoCloseable {
 
     private <K, V> void monitor(Cache<K, V> cache) {
         CaffeineCacheMetrics.monitor(registry, cache, METADATA_CACHE_NAME);
+        // Reads 0 for a cache not bounded by weight (the gateway's always is).
+        Gauge.builder(CACHE_PREFIX + "weight", cache, c -> c.policy().eviction()
+                        .map(e -> e.weightedSize().orElse(0L)).orElse(0L))
+                .description("Bytes the metadata cache holds, as its weigher counts them; compare with "
+                        + "cache.metadata.maxMemory")
+                .baseUnit("bytes")
+                .tag("cache", METADATA_CACHE_NAME)
+                .register(registry);
     }
 
     /**

@@ -36,6 +36,7 @@ final class MetricsFixtures {
             "npm_gateway_coalesced_requests_total",
             "npm_gateway_stale_responses_total",
             "npm_gateway_cache_size",
+            "npm_gateway_cache_weight_bytes",
             "npm_gateway_cache_gets_total",
             "npm_gateway_cache_puts_total",
             "npm_gateway_cache_evictions_total",

@@ -27,7 +27,27 @@ public final class VersionManifests {
      * @throws MalformedPackumentException when the document is not a JSON object (never for the rewriter's output)
      */
     public static Optional<byte[]> find(byte[] fullDocument, String version) {
-        try (JsonParser p = PackumentJson.FACTORY.createParser(fullDocument)) {
+        try {
+            return find(PackumentJson.FACTORY.createParser(fullDocument), version);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a byte array failed", e); // cannot happen: no I/O involved
+        }
+    }
+
+    /**
+     * The same from a stream of the document (the metadata cache keeps documents compressed, and inflates them
+     * through this on the rare request for a version it has not kept).
+     */
+    public static Optional<byte[]> find(java.io.InputStream fullDocument, String version) {
+        try {
+            return find(PackumentJson.FACTORY.createParser(fullDocument), version);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a packument kept in memory failed", e);
+        }
+    }
+
+    private static Optional<byte[]> find(JsonParser parser, String version) throws IOException {
+        try (JsonParser p = parser) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedPackumentException("packument is not a JSON object");
             }
@@ -42,8 +62,6 @@ public final class VersionManifests {
             return Optional.empty();
         } catch (JsonProcessingException e) {
             throw new MalformedPackumentException("packument is not valid JSON: " + PackumentJson.printable(e.getOriginalMessage()), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading a byte array failed", e); // cannot happen: no I/O involved
         }
     }
 

@@ -12,6 +12,7 @@ import io.npmgateway.metrics.GatewayMetrics;
 import io.npmgateway.npm.MalformedPackumentException;
 import io.npmgateway.npm.PackageName;
 import io.npmgateway.npm.PackumentMerger;
+import io.npmgateway.npm.PackumentRepresentation;
 import io.npmgateway.npm.PackumentRewriter;
 import io.npmgateway.npm.RewrittenPackument;
 import io.npmgateway.storage.MetadataStore;
@@ -187,6 +188,39 @@ public final class PackumentService {
 
     public Cache<PackageName, CachedPackument> cache() {
         return documents;
+    }
+
+    /**
+     * The bytes of one response for {@code p}, a document this service looked up for {@code name}. When they are
+     * identity bytes inflated again for a client without gzip, the document now holds more, and the cache weighs
+     * it again.
+     */
+    public CachedPackument.Served serve(PackageName name, CachedPackument p, PackumentRepresentation representation,
+            boolean acceptsGzip) {
+        int before = p.weight();
+        CachedPackument.Served served = p.served(representation, acceptsGzip);
+        if (p.weight() != before) {
+            reweigh(name, p);
+        }
+        return served;
+    }
+
+    /**
+     * The manifest of one version of {@code p}, a document this service looked up for {@code name}; the cache weighs
+     * the document again when it keeps the manifest.
+     */
+    public Optional<byte[]> versionManifest(PackageName name, CachedPackument p, String version) {
+        int before = p.weight();
+        Optional<byte[]> manifest = p.versionManifest(version);
+        if (p.weight() != before) {
+            reweigh(name, p);
+        }
+        return manifest;
+    }
+
+    /** Has the cache weigh {@code p} again if it still holds it (Caffeine weighs an entry when it is written). */
+    private void reweigh(PackageName name, CachedPackument p) {
+        documents.asMap().replace(name, p, p);
     }
 
     private static int stripe(PackageName name) {
@@ -417,16 +451,21 @@ public final class PackumentService {
             CachedPackument encoded = CachedPackument.encode(PackumentMerger.merge(name, rewritten), origins, now);
             PackumentLookup found = new PackumentLookup.Found(encoded,
                     previous == null ? CacheOutcome.MISS : CacheOutcome.REVALIDATED);
+            boolean small = encoded.identityLength(PackumentRepresentation.FULL) < DEFER_GZIP_ABOVE;
+            if (small) {
+                encoded.prepareGzip();
+            }
             boolean current = !overtaken(name, generation);
             if (current) {
                 cache(name, encoded, generation);
                 notFound.invalidate(name);
             }
-            if (encoded.document().full().length < DEFER_GZIP_ABOVE) {
-                encoded.prepareGzip();
-            }
             answer.complete(found);
-            encoded.prepareGzip();
+            if (!small) {
+                encoded.prepareGzip();
+                // Now kept as gzip only: a fraction of what the cache weighed it at.
+                reweigh(name, encoded);
+            }
             if (current && !overtaken(name, generation)) {
                 onDisk(name, "store", () -> store(name, inputs, now));
                 if (overtaken(name, generation)) {

@@ -10,10 +10,9 @@ import java.util.function.Function;
  * The version manifests of one cached packument that clients have asked for, kept so a hot version is not found by
  * scanning the whole document on every request. Sits inside {@link CachedPackument}, behind the version route.
  *
- * <p>Bounded by bytes: what it keeps never exceeds {@link #budget()}, which the document's cache weight counts in
- * advance (the cache weighs an entry once, when it is put, so a memo that grew afterwards would be memory outside
- * {@code cache.metadata.maxMemory}). Only found manifests are kept: a client asking for versions that do not exist
- * must not grow it. A 304-renewed document shares its memo, so it is counted once per document.
+ * <p>Bounded by bytes: what it keeps never exceeds {@link #budget()}. The document's cache weight counts what it
+ * keeps, and the metadata cache weighs the document again when that grows. Only found manifests are kept: a client
+ * asking for versions that do not exist must not grow it. A 304-renewed document shares its memo.
  */
 final class VersionManifestMemo {
     /** What a kept entry costs beyond its bytes (map node, key, array header), roughly. */
@@ -27,9 +26,15 @@ final class VersionManifestMemo {
         this.budget = budget;
     }
 
-    /** The budget for a document of {@code fullDocumentBytes}: a quarter of it, so the weight grows by at most that. */
+    /** The most a document's memo keeps, however large the document: ~100 typical manifests. */
+    static final int MAX_BUDGET = 256 * 1024;
+
+    /**
+     * The budget for a document of {@code fullDocumentBytes}: a quarter of it, at most {@link #MAX_BUDGET}, so it
+     * stays small next to the document, which the cache keeps compressed.
+     */
     static VersionManifestMemo forDocument(int fullDocumentBytes) {
-        return new VersionManifestMemo(fullDocumentBytes / 4);
+        return new VersionManifestMemo(Math.min(fullDocumentBytes / 4, MAX_BUDGET));
     }
 
     /** The manifest of {@code version}, from memory if kept, else found by {@code find} and kept while room lasts. */

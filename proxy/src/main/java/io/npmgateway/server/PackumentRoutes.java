@@ -40,7 +40,7 @@ final class PackumentRoutes {
                 ex.error(HttpResponseStatus.NOT_FOUND, "package " + name + " not found in any upstream");
             } else {
                 PackumentLookup.Found found = (PackumentLookup.Found) lookup;
-                sendPackument(ex, found.packument(), found.outcome());
+                sendPackument(ex, name, found.packument(), found.outcome());
             }
         });
     }
@@ -55,7 +55,7 @@ final class PackumentRoutes {
         }
     }
 
-    private void sendPackument(Exchange ex, CachedPackument p, CacheOutcome outcome) {
+    private void sendPackument(Exchange ex, PackageName name, CachedPackument p, CacheOutcome outcome) {
         PackumentRepresentation representation = PackumentRepresentation.negotiate(ex.header(HttpHeaderNames.ACCEPT));
         ex.describe(representation == PackumentRepresentation.ABBREVIATED ? Route.ABBREVIATED : Route.PACKUMENT,
                 metric(outcome), p.upstreamId());
@@ -72,7 +72,7 @@ final class PackumentRoutes {
             ex.empty(HttpResponseStatus.NOT_MODIFIED, headers);
             return;
         }
-        CachedPackument.Served served = p.served(representation, ex.acceptsGzip());
+        CachedPackument.Served served = service.serve(name, p, representation, ex.acceptsGzip());
         headers.set(HttpHeaderNames.CONTENT_TYPE, representation.contentType());
         if (served.gzip()) {
             headers.set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
@@ -111,7 +111,7 @@ final class PackumentRoutes {
             }
             CachedPackument p = found.packument();
             ex.describe(Route.VERSION, metric(found.outcome()), p.upstreamId());
-            Optional<byte[]> manifest = manifest(p, selector);
+            Optional<byte[]> manifest = manifest(name, p, selector);
             if (manifest.isPresent() || found.outcome() != CacheOutcome.HIT) {
                 return CompletableFuture.completedFuture(new VersionAnswer(manifest, found.outcome()));
             }
@@ -121,14 +121,14 @@ final class PackumentRoutes {
                 }
                 // The response is what the refresh produced (revalidated, or stale if the upstream failed).
                 ex.describe(Route.VERSION, metric(refreshed.outcome()), refreshed.packument().upstreamId());
-                return new VersionAnswer(manifest(refreshed.packument(), selector), refreshed.outcome());
+                return new VersionAnswer(manifest(name, refreshed.packument(), selector), refreshed.outcome());
             });
         });
     }
 
-    private static Optional<byte[]> manifest(CachedPackument p, String selector) {
-        String version = p.document().distTags().getOrDefault(selector, selector);
-        return p.versionManifest(version);
+    private Optional<byte[]> manifest(PackageName name, CachedPackument p, String selector) {
+        String version = p.index().distTags().getOrDefault(selector, selector);
+        return service.versionManifest(name, p, version);
     }
 
     void distTags(Exchange ex, PackageName name) {
@@ -144,7 +144,7 @@ final class PackumentRoutes {
                 ex.error(HttpResponseStatus.NOT_FOUND, "package " + name + " not found in any upstream");
             } else {
                 Map<String, String> tags = new LinkedHashMap<>(
-                        ((PackumentLookup.Found) lookup).packument().document().distTags());
+                        ((PackumentLookup.Found) lookup).packument().index().distTags());
                 HttpHeaders headers = new DefaultHttpHeaders();
                 headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
                 headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");

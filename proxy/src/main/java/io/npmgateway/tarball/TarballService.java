@@ -80,7 +80,7 @@ public final class TarballService {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         CachedPackument p = ((PackumentLookup.Found) lookup).packument();
-        Optional<VersionDist> dist = p.document().versionForFile(request.fileName());
+        Optional<VersionDist> dist = p.index().versionForFile(request.fileName());
         if (dist.isPresent()) {
             return CompletableFuture.completedFuture(Optional.of(new Located(p, dist.get())));
         }
@@ -90,7 +90,7 @@ public final class TarballService {
                 return Optional.empty();
             }
             CachedPackument fresh = ((PackumentLookup.Found) again).packument();
-            return fresh.document().versionForFile(request.fileName()).map(d -> new Located(fresh, d));
+            return fresh.index().versionForFile(request.fileName()).map(d -> new Located(fresh, d));
         });
     }
 

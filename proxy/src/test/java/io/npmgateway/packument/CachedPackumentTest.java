@@ -76,4 +76,57 @@ class CachedPackumentTest {
                 .isNotEqualTo(other.etag(PackumentRepresentation.FULL))
                 .isNotEqualTo(one.etag(PackumentRepresentation.ABBREVIATED));
     }
+
+    @Test
+    void oncePreparedOnlyTheGzipIsKeptAndTheIdentityBytesAreInflatedBackExactly() {
+        CachedPackument p = encode("1.0.0");
+        byte[] full = p.body(PackumentRepresentation.FULL, false);
+        byte[] abbreviated = p.body(PackumentRepresentation.ABBREVIATED, false);
+        int unprepared = p.weight();
+
+        p.prepareGzip();
+
+        int gzipBytes = p.body(PackumentRepresentation.FULL, true).length
+                + p.body(PackumentRepresentation.ABBREVIATED, true).length;
+        assertThat(unprepared - p.weight()).as("the identity bytes are no longer held, the gzip bytes are")
+                .isEqualTo(full.length + abbreviated.length - gzipBytes);
+        assertThat(p.body(PackumentRepresentation.FULL, false)).isEqualTo(full);
+        assertThat(p.body(PackumentRepresentation.ABBREVIATED, false)).isEqualTo(abbreviated);
+        assertThat(p.identityLength(PackumentRepresentation.FULL)).isEqualTo(full.length);
+    }
+
+    @Test
+    void aClientWithoutGzipMakesTheIdentityBytesKeptAndWeighed() {
+        CachedPackument p = encode("1.0.0").prepareGzip();
+        int compressed = p.weight();
+        int identity = p.identityLength(PackumentRepresentation.ABBREVIATED);
+
+        CachedPackument.Served first = p.served(PackumentRepresentation.ABBREVIATED, false);
+        CachedPackument.Served second = p.served(PackumentRepresentation.ABBREVIATED, false);
+
+        assertThat(first.gzip()).isFalse();
+        assertThat(bytes(first.bytes())).isEqualTo(bytes(second.bytes()));
+        assertThat(p.weight()).as("inflated once, then kept").isEqualTo(compressed + identity);
+        assertThat(p.served(PackumentRepresentation.ABBREVIATED, true).gzip()).isTrue();
+    }
+
+    @Test
+    void identityAskedForBeforeTheGzipIsMadeIsKeptAfterIt() {
+        CachedPackument p = encode("1.0.0");
+        p.served(PackumentRepresentation.FULL, false);
+
+        p.prepareGzip();
+
+        assertThat(p.weight()).isGreaterThan(p.identityLength(PackumentRepresentation.FULL)
+                + p.body(PackumentRepresentation.FULL, true).length);
+    }
+
+    @Test
+    void aVersionManifestIsCutOutOfTheCompressedDocument() {
+        CachedPackument p = encode("1.0.0").prepareGzip();
+
+        assertThat(p.versionManifest("1.0.0")).hasValueSatisfying(m -> assertThat(new String(m, StandardCharsets.UTF_8))
+                .contains("\"version\":\"1.0.0\"").contains("http://127.0.0.1:4873/left-pad/-/left-pad-1.0.0.tgz"));
+        assertThat(p.versionManifest("9.9.9")).isEmpty();
+    }
 }

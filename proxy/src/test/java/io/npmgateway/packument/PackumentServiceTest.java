@@ -110,7 +110,7 @@ class PackumentServiceTest {
         PackumentLookup.Found again = found(service.lookup(NAME));
         assertThat(again.outcome()).isEqualTo(CacheOutcome.REVALIDATED);
         assertThat(transport.headers.get(1)).containsEntry("If-None-Match", "\"e1\"");
-        assertThat(again.packument().document()).isSameAs(first.document());
+        assertThat(again.packument().index()).isSameAs(first.index());
         assertThat(found(service.lookup(NAME)).outcome()).isEqualTo(CacheOutcome.HIT);
         assertThat(transport.callsTo(PATH)).isEqualTo(2);
     }
@@ -123,7 +123,7 @@ class PackumentServiceTest {
         transport.refuse(PATH);
         PackumentLookup.Found stale = found(service.lookup(NAME));
         assertThat(stale.outcome()).isEqualTo(CacheOutcome.STALE);
-        assertThat(stale.packument().document().versions()).containsKey("1.0.0");
+        assertThat(stale.packument().index().versions()).containsKey("1.0.0");
     }
 
     @Test
@@ -145,7 +145,7 @@ class PackumentServiceTest {
         transport.ok(PATH, doc("1.0.0", "1.1.0"), "\"e2\"");
         clock.advance(Duration.ofSeconds(11));
         CachedPackument refreshed = found(service.refreshForMissing(NAME, first)).packument();
-        assertThat(refreshed.document().versions()).containsKey("1.1.0");
+        assertThat(refreshed.index().versions()).containsKey("1.1.0");
         // A second miss right after is not sent upstream again.
         found(service.refreshForMissing(NAME, refreshed));
         assertThat(transport.callsTo(PATH)).isEqualTo(2);
@@ -172,7 +172,7 @@ class PackumentServiceTest {
         }
         gate.complete(new DocumentResponse(200, "\"e1\"", null, doc("1.0.0")));
         for (CompletableFuture<PackumentLookup> c : callers) {
-            assertThat(found(c).packument().document().versions()).containsKey("1.0.0");
+            assertThat(found(c).packument().index().versions()).containsKey("1.0.0");
         }
         assertThat(transport.callsTo(PATH)).isEqualTo(1);
     }
@@ -224,28 +224,52 @@ class PackumentServiceTest {
         assertThat(p.versionManifest("1.0.0")).hasValueSatisfying(m ->
                 assertThat(new String(m, StandardCharsets.UTF_8)).contains("\"version\":\"1.0.0\""));
         assertThat(p.versionManifestMemo().size()).isEqualTo(1);
-        assertThat(p.weight()).as("the weight counted the memo in advance").isEqualTo(weight);
+        assertThat(p.weight()).as("the weight counts the one manifest kept")
+                .isEqualTo(weight + p.versionManifestMemo().usedBytes());
     }
 
     @Test
-    void keptVersionManifestsStayWithinABudgetTheCacheWeightCounts() throws Exception {
+    void keptVersionManifestsStayWithinABudgetAndTheCacheWeighsWhatIsKept() throws Exception {
         String[] versions = versions(400);
         byte[] body = doc(versions);
         transport.ok(PATH, body, "\"e1\"");
         CachedPackument p = found(service.lookup(NAME)).packument();
         VersionManifestMemo memo = p.versionManifestMemo();
         assertThat(memo.budget()).isPositive();
-        assertThat(p.weight()).isGreaterThanOrEqualTo(
-                (int) (2L * p.document().full().length + memo.budget()));
+        service.cache().cleanUp();
+        long before = weightedSize();
 
         for (String version : versions) {
-            assertThat(p.versionManifest(version)).as(version).hasValueSatisfying(m ->
+            assertThat(service.versionManifest(NAME, p, version)).as(version).hasValueSatisfying(m ->
                     assertThat(new String(m, StandardCharsets.UTF_8)).contains("\"version\":\"" + version + "\""));
         }
         assertThat(memo.usedBytes()).isPositive().isLessThanOrEqualTo(memo.budget());
         assertThat(memo.size()).as("not every manifest fits the budget").isBetween(1, versions.length - 1);
         // Past the budget, manifests are still answered, by a scan of the document.
         assertThat(p.versionManifest(versions[versions.length - 1])).isPresent();
+        service.cache().cleanUp();
+        assertThat(weightedSize()).isEqualTo(before + memo.usedBytes());
+    }
+
+    @Test
+    void theCacheWeighsADocumentAgainWhenAClientWithoutGzipHasItsIdentityBytesInflated() throws Exception {
+        transport.ok(PATH, doc(versions(50)), "\"e1\"");
+        CachedPackument p = found(service.lookup(NAME)).packument();
+        service.cache().cleanUp();
+        long compressed = weightedSize();
+        assertThat(compressed).isEqualTo(p.weight());
+
+        service.serve(NAME, p, io.npmgateway.npm.PackumentRepresentation.FULL, true);
+        service.cache().cleanUp();
+        assertThat(weightedSize()).as("a gzip client changes nothing").isEqualTo(compressed);
+
+        service.serve(NAME, p, io.npmgateway.npm.PackumentRepresentation.FULL, false);
+        service.cache().cleanUp();
+        assertThat(weightedSize()).isEqualTo(compressed + p.identityLength(io.npmgateway.npm.PackumentRepresentation.FULL));
+    }
+
+    private long weightedSize() {
+        return service.cache().policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 
     @Test
@@ -307,7 +331,7 @@ class PackumentServiceTest {
         for (CompletableFuture<PackumentLookup> c : callers) {
             PackumentLookup.Found f = found(c);
             assertThat(f.outcome()).isEqualTo(CacheOutcome.REVALIDATED);
-            assertThat(f.packument().document()).isSameAs(first.document());
+            assertThat(f.packument().index()).isSameAs(first.index());
         }
         assertThat(transport.callsTo(PATH)).isEqualTo(2);
         assertThat(transport.headers.get(1)).containsEntry("If-None-Match", "\"e1\"");
@@ -329,7 +353,7 @@ class PackumentServiceTest {
         gate.complete(new DocumentResponse(200, "\"e2\"", null, doc("1.0.0", "1.1.0")));
 
         for (CompletableFuture<PackumentLookup> c : callers) {
-            assertThat(found(c).packument().document().versions()).containsKey("1.1.0");
+            assertThat(found(c).packument().index().versions()).containsKey("1.1.0");
         }
         assertThat(transport.callsTo(PATH)).isEqualTo(2);
     }

@@ -144,7 +144,7 @@ class RoutedChainTest {
                 "\"p\"");
         CachedPackument p = found(service.lookup(name)).packument();
         assertThat(p.upstreamId()).isEqualTo("public");
-        assertThat(p.document().versions().values()).extracting(p::upstreamIdOf).containsOnly("public");
+        assertThat(p.index().versions().values()).extracting(p::upstreamIdOf).containsOnly("public");
         // The corp upstream was asked first, with its credentials; the public one without any.
         assertThat(transport.headers.get(0)).containsEntry("Authorization", "Bearer " + CORP_TOKEN);
         assertThat(transport.headers.get(1)).doesNotContainKey("Authorization");
@@ -215,7 +215,7 @@ class RoutedChainTest {
                 "{\"latest\":\"2.0.0\",\"next\":\"3.0.0-rc.1\"}", "1.0.0", "2.0.0", "3.0.0-rc.1"), "\"p1\"");
         CachedPackument p = found(service.lookup(name)).packument();
 
-        JsonNode full = JSON.readTree(p.document().full());
+        JsonNode full = JSON.readTree(p.body(io.npmgateway.npm.PackumentRepresentation.FULL, false));
         assertThat(full.has("_rev")).as("_rev names one upstream's revision").isFalse();
         assertThat(full.get("description").asText()).isEqualTo("from corp");
         assertThat(iterable(full.get("versions").fieldNames())).containsExactly("1.0.0", "1.1.0", "2.0.0",
@@ -234,18 +234,18 @@ class RoutedChainTest {
         assertThat(full.at("/time/2.0.0").asText()).isEqualTo("2024-03-15T00:00:00.000Z");
         assertThat(iterable(full.get("time").fieldNames())).containsExactly("created", "1.0.0", "1.1.0",
                 "modified", "2.0.0", "3.0.0-rc.1");
-        assertThat(p.document().distTags()).containsEntry("latest", "1.1.0");
-        assertThat(p.document().modified()).isEqualTo("2024-12-01T00:00:00.000Z");
+        assertThat(p.index().distTags()).containsEntry("latest", "1.1.0");
+        assertThat(p.index().modified()).isEqualTo("2024-12-01T00:00:00.000Z");
 
-        JsonNode corgi = JSON.readTree(p.document().abbreviated());
+        JsonNode corgi = JSON.readTree(p.body(io.npmgateway.npm.PackumentRepresentation.ABBREVIATED, false));
         assertThat(iterable(corgi.fieldNames())).containsExactly("name", "dist-tags", "versions", "modified");
         assertThat(iterable(corgi.get("versions").fieldNames())).containsExactly("1.0.0", "1.1.0", "2.0.0",
                 "3.0.0-rc.1");
         assertThat(corgi.get("modified").asText()).isEqualTo("2024-12-01T00:00:00.000Z");
 
-        assertThat(p.upstreamIdOf(p.document().versions().get("1.0.0"))).isEqualTo("corp");
-        assertThat(p.upstreamIdOf(p.document().versions().get("2.0.0"))).isEqualTo("public");
-        assertThat(p.document().versionForFile("merged-lib-3.0.0-rc.1.tgz")).hasValueSatisfying(d -> assertThat(
+        assertThat(p.upstreamIdOf(p.index().versions().get("1.0.0"))).isEqualTo("corp");
+        assertThat(p.upstreamIdOf(p.index().versions().get("2.0.0"))).isEqualTo("public");
+        assertThat(p.index().versionForFile("merged-lib-3.0.0-rc.1.tgz")).hasValueSatisfying(d -> assertThat(
                 d.upstreamTarballUrl()).isEqualTo(PUBLIC + "merged-lib/-/merged-lib-3.0.0-rc.1.tgz"));
         assertThat(p.origins()).extracting(CachedPackument.Origin::upstreamId).containsExactly("corp", "public");
     }
@@ -257,14 +257,14 @@ class RoutedChainTest {
                 "\"c1\"");
         transport.ok(path(PUBLIC, "merged-lib"), doc("merged-lib", PUBLIC, "{\"latest\":\"2.0.0\"}", "2.0.0"),
                 "\"p1\"");
-        byte[] merged = found(service.lookup(name)).packument().document().full();
+        byte[] merged = found(service.lookup(name)).packument().body(io.npmgateway.npm.PackumentRepresentation.FULL, false);
         assertThat(store.metadata().get(PackumentService.diskKey(name, "corp"))).isPresent();
         assertThat(store.metadata().get(PackumentService.diskKey(name, "public"))).isPresent();
 
         service = newService(); // a restart: empty memory, same disk
         PackumentLookup.Found fromDisk = found(service.lookup(name));
         assertThat(fromDisk.outcome()).isEqualTo(CacheOutcome.HIT);
-        assertThat(fromDisk.packument().document().full()).isEqualTo(merged);
+        assertThat(fromDisk.packument().body(io.npmgateway.npm.PackumentRepresentation.FULL, false)).isEqualTo(merged);
         assertThat(transport.calls).hasSize(2);
 
         // Later, corp is unchanged (304) and public has a new version: corp's document comes from disk.
@@ -275,7 +275,7 @@ class RoutedChainTest {
                 "2.1.0"), "\"p2\"");
         PackumentLookup.Found again = found(service.lookup(name));
         assertThat(again.outcome()).isEqualTo(CacheOutcome.REVALIDATED);
-        assertThat(again.packument().document().versions().keySet()).containsExactly("1.0.0", "1.1.0", "2.0.0",
+        assertThat(again.packument().index().versions().keySet()).containsExactly("1.0.0", "1.1.0", "2.0.0",
                 "2.1.0");
         assertThat(transport.headers.get(2)).containsEntry("If-None-Match", "\"c1\"");
         assertThat(transport.headers.get(3)).containsEntry("If-None-Match", "\"p1\"");
@@ -288,7 +288,7 @@ class RoutedChainTest {
         transport.refuse(path(PUBLIC, "merged-lib"));
         PackumentLookup.Found stale = found(service.lookup(name));
         assertThat(stale.outcome()).isEqualTo(CacheOutcome.STALE);
-        assertThat(stale.packument().document().versions()).containsKey("2.1.0");
+        assertThat(stale.packument().index().versions()).containsKey("2.1.0");
     }
 
     @Test
