@@ -285,16 +285,13 @@ public final class CachedPackument {
 
         /** The identity bytes for a client that does not accept gzip: kept from now on. */
         private ByteBuffer identityKept() {
-            if (!identityWanted) {
-                synchronized (this) {
-                    identityWanted = true;
-                }
-            }
             ByteBuffer id = identity;
-            if (id != null) {
+            if (id != null && identityWanted) {
                 return id;
             }
+            // Under the lock gzip() drops the identity in: once this says it is wanted, it is never dropped.
             synchronized (this) {
+                identityWanted = true;
                 if (identity == null) {
                     identity = inflate(gzip, identityLength);
                 }

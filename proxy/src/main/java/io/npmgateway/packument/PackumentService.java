@@ -197,12 +197,7 @@ public final class PackumentService {
      */
     public CachedPackument.Served serve(PackageName name, CachedPackument p, PackumentRepresentation representation,
             boolean acceptsGzip) {
-        int before = p.weight();
-        CachedPackument.Served served = p.served(representation, acceptsGzip);
-        if (p.weight() != before) {
-            reweigh(name, p);
-        }
-        return served;
+        return weighedAfter(name, p, () -> p.served(representation, acceptsGzip));
     }
 
     /**
@@ -210,12 +205,17 @@ public final class PackumentService {
      * the document again when it keeps the manifest.
      */
     public Optional<byte[]> versionManifest(PackageName name, CachedPackument p, String version) {
+        return weighedAfter(name, p, () -> p.versionManifest(version));
+    }
+
+    /** Runs something that may make {@code p} hold more, and has the cache weigh it again if it does. */
+    private <T> T weighedAfter(PackageName name, CachedPackument p, Supplier<T> use) {
         int before = p.weight();
-        Optional<byte[]> manifest = p.versionManifest(version);
+        T result = use.get();
         if (p.weight() != before) {
             reweigh(name, p);
         }
-        return manifest;
+        return result;
     }
 
     /** Has the cache weigh {@code p} again if it still holds it (Caffeine weighs an entry when it is written). */
