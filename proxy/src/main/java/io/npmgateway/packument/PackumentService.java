@@ -161,15 +161,7 @@ public final class PackumentService {
             // It joined the fetch that brought this very copy, which had answered and was still gzipping and
             // writing it to disk: nothing was asked upstream since. Ask now, beside that fetch (only possible with a
             // refresh interval shorter than that tail, e.g. zero).
-            CompletableFuture<PackumentLookup> answer = new CompletableFuture<>();
-            fetch(name, current, generation(name), answer).whenComplete((result, error) -> {
-                if (error != null) {
-                    answer.completeExceptionally(unwrapped(error));
-                } else {
-                    answer.complete(result);
-                }
-            });
-            return answer;
+            return fetchBeside(name, current);
         });
     }
 
@@ -300,6 +292,12 @@ public final class PackumentService {
         CompletableFuture<PackumentLookup> mine = new CompletableFuture<>();
         CompletableFuture<PackumentLookup> existing = inFlight.putIfAbsent(name, mine);
         if (existing != null) {
+            CachedPackument answered = answeredWithACopyPastMaxAge(existing);
+            if (answered != null) {
+                // That fetch has answered and is still gzipping and writing its copy, which is already past max-age
+                // (zero, say): joining it would serve a copy this request was meant to revalidate. Ask now, beside it.
+                return fetchBeside(name, answered);
+            }
             metrics.coalesced(FetchKind.PACKUMENT);
             return existing;
         }
@@ -323,6 +321,27 @@ public final class PackumentService {
             }
         });
         return mine;
+    }
+
+    private CachedPackument answeredWithACopyPastMaxAge(CompletableFuture<PackumentLookup> fetch) {
+        if (!fetch.isDone() || fetch.isCompletedExceptionally()) {
+            return null;
+        }
+        return fetch.join() instanceof PackumentLookup.Found found && !isFresh(found.packument())
+                ? found.packument() : null;
+    }
+
+    /** A fetch outside {@link #inFlight}, for a request that must not join the one registered there. */
+    private CompletableFuture<PackumentLookup> fetchBeside(PackageName name, CachedPackument previous) {
+        CompletableFuture<PackumentLookup> answer = new CompletableFuture<>();
+        fetch(name, previous, generation(name), answer).whenComplete((result, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(unwrapped(error));
+            } else {
+                answer.complete(result);
+            }
+        });
+        return answer;
     }
 
     /**

@@ -56,10 +56,14 @@ class PackumentServiceTest {
     }
 
     private PackumentService newService(CacheConfig config) {
+        return newService(config, Runnable::run);
+    }
+
+    private PackumentService newService(CacheConfig config, java.util.concurrent.Executor rewriteExecutor) {
         UpstreamChain chain = new UpstreamChain(List.of(
                 new Upstream(UpstreamConfig.of("up", "http://127.0.0.1:9/"), transport, metrics)));
         PackumentRewriter rewriter = new PackumentRewriter("http://gateway.test/");
-        return new PackumentService(chain, () -> rewriter, store.metadata(), config, clock, Runnable::run, metrics);
+        return new PackumentService(chain, () -> rewriter, store.metadata(), config, clock, rewriteExecutor, metrics);
     }
 
     private static byte[] doc(String... versions) {
@@ -311,6 +315,29 @@ class PackumentServiceTest {
         assertThat(found(service.lookup(NAME)).packument()).as("one slot: the newer document took it, so this one"
                 + " comes from disk").isNotSameAs(first);
         assertThat(transport.callsTo(PATH)).isEqualTo(1);
+    }
+
+    @Test
+    void withMaxAgeZeroALookupArrivingWhileTheLastFetchIsStillStoringItsCopyAsksUpstreamAgain() throws Exception {
+        java.util.ArrayDeque<Runnable> tasks = new java.util.ArrayDeque<>();
+        service = newService(new CacheConfig(Duration.ZERO, Duration.ofDays(1), 16L << 20, Duration.ofSeconds(30),
+                16L << 20, Duration.ofSeconds(10)), tasks::add);
+        transport.ok(PATH, doc("1.0.0"), "\"e1\"");
+        CompletableFuture<PackumentLookup> second = new CompletableFuture<>();
+        // Runs as the first fetch answers, before it has gzipped and stored its copy and left the in-flight map.
+        CompletableFuture<PackumentLookup> first = service.lookup(NAME).whenComplete((answered, error) -> {
+            transport.refuse(PATH);
+            service.lookup(NAME).whenComplete((r, e) -> second.complete(r));
+        });
+        while (!tasks.isEmpty()) {
+            tasks.poll().run();
+        }
+
+        assertThat(found(first).outcome()).isEqualTo(CacheOutcome.MISS);
+        PackumentLookup.Found stale = found(second);
+        assertThat(stale.outcome()).as("asked the failing upstream, not joined the fetch that had answered")
+                .isEqualTo(CacheOutcome.STALE);
+        assertThat(transport.callsTo(PATH)).isEqualTo(2);
     }
 
     @Test
