@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * One configured upstream registry: knows its base URL, how to address a package there, and which headers a
@@ -105,14 +106,42 @@ public final class Upstream {
         long started = System.nanoTime();
         return credentials.ready().thenCompose(ready -> {
             UpstreamException missing = missingCredentials(target, true);
-            return missing != null ? CompletableFuture.<DocumentResponse>failedFuture(missing)
-                    : transport.fetchDocument(call, maxBytes);
+            if (missing != null) {
+                return CompletableFuture.<DocumentResponse>failedFuture(missing);
+            }
+            String sent = sentAuthorization(target, true);
+            return transport.fetchDocument(call, maxBytes).thenCompose(response -> againIfRefused(FetchKind.PACKUMENT,
+                    response.status(), sent, response, started, () -> transport.fetchDocument(call, maxBytes)));
         }).whenComplete((response, error) -> {
             if (error != null) {
                 failed(FetchKind.PACKUMENT, error, started);
             } else {
                 answered(FetchKind.PACKUMENT, response.status(), started);
             }
+        });
+    }
+
+    /** The {@code Authorization} value a request to {@code target} carries now, or null when it carries none. */
+    private String sentAuthorization(URI target, boolean metadata) {
+        return baseHeaders(target, metadata).get("Authorization");
+    }
+
+    /**
+     * A 401 to a request that carried a token the gateway obtains itself may mean the token was revoked or expired
+     * early: the provider renews it (see {@link CredentialProvider#renewAfterRefusal}) and the request goes once
+     * more with the new one. Any other answer, or a token that could not be renewed, stands.
+     */
+    private <T> CompletableFuture<T> againIfRefused(FetchKind kind, int status, String sent, T response,
+            long startedNanos, Supplier<CompletableFuture<T>> again) {
+        if (status != 401 || sent == null) {
+            return CompletableFuture.completedFuture(response);
+        }
+        return credentials.renewAfterRefusal(sent).thenCompose(renewed -> {
+            if (!renewed) {
+                return CompletableFuture.completedFuture(response);
+            }
+            answered(kind, status, startedNanos);
+            return again.get();
         });
     }
 
@@ -201,9 +230,40 @@ public final class Upstream {
             return headers;
         }, config.connectTimeout(), config.readTimeout(), MAX_TARBALL_REDIRECTS);
         long started = System.nanoTime();
-        StreamConsumer measured = new StreamConsumer() {
+        credentials.ready().whenComplete((ready, error) -> {
+            UpstreamException missing = missingCredentials(tarballUrl, false);
+            if (missing != null) {
+                measured(consumer, tarballUrl, started, null, null).onError(missing);
+            } else {
+                String sent = sentAuthorization(tarballUrl, false);
+                transport.fetchStream(call, measured(consumer, tarballUrl, started, sent, () -> transport.fetchStream(
+                        call, measured(consumer, tarballUrl, started, null, null))));
+            }
+        });
+    }
+
+    /**
+     * Passes a tarball response on to {@code consumer}, counting it in the metrics. When {@code refusedAgain} is
+     * given, a 401 to the {@code sent} token is not passed on: the response is dropped and, once the provider has
+     * renewed the token, the request runs again; if it could not, the refusal reaches the consumer as an error.
+     */
+    private StreamConsumer measured(StreamConsumer consumer, URI tarballUrl, long started, String sent,
+            Runnable refusedAgain) {
+        return new StreamConsumer() {
             @Override
             public void onResponse(int status, long contentLength, StreamControl control) {
+                if (status == 401 && sent != null && refusedAgain != null) {
+                    control.cancel();
+                    answered(FetchKind.TARBALL, status, started);
+                    credentials.renewAfterRefusal(sent).whenComplete((renewed, error) -> {
+                        if (Boolean.TRUE.equals(renewed)) {
+                            refusedAgain.run();
+                        } else {
+                            consumer.onError(statusFailure(status, tarballUrl, false));
+                        }
+                    });
+                    return;
+                }
                 if (status != 200) {
                     answered(FetchKind.TARBALL, status, started);
                 } else {
@@ -230,14 +290,6 @@ public final class Upstream {
                 consumer.onError(error);
             }
         };
-        credentials.ready().whenComplete((ready, error) -> {
-            UpstreamException missing = missingCredentials(tarballUrl, false);
-            if (missing != null) {
-                measured.onError(missing);
-            } else {
-                transport.fetchStream(call, measured);
-            }
-        });
     }
 
     /** Whether a URL lies under this upstream's base URL (scheme, host, port with defaults, path prefix). */
@@ -280,7 +332,8 @@ public final class Upstream {
      * upstream: {@code relativeTarget} (path and query, already escaped as the upstream expects) is resolved
      * against the upstream's base URL, so its path prefix is kept. Only the given headers and this upstream's own
      * credentials are sent; nothing else of the client's request. Never retried (see
-     * {@link UpstreamCall#retriable()}); redirects are followed for GET only.
+     * {@link UpstreamCall#retriable()}), except once after a 401 to a token the provider could renew; redirects are
+     * followed for GET only.
      */
     public CompletableFuture<ForwardedResponse> forward(String method, String relativeTarget,
             Map<String, String> headers, byte[] body, long maxResponseBytes) {
@@ -293,10 +346,15 @@ public final class Upstream {
         long started = System.nanoTime();
         // Like a tarball request: the credentials go whenever they apply to the URL (alwaysAuth is about metadata),
         // and a provider that has no token yet fails the request rather than sending it anonymously.
+        // A 401 is the one answer sent again (with a renewed token): the upstream refused before doing anything.
         return credentials.ready().thenCompose(ready -> {
             UpstreamException missing = missingCredentials(target, false);
-            return missing != null ? CompletableFuture.<ForwardedResponse>failedFuture(missing)
-                    : transport.forward(call, maxResponseBytes);
+            if (missing != null) {
+                return CompletableFuture.<ForwardedResponse>failedFuture(missing);
+            }
+            String sent = sentAuthorization(target, false);
+            return transport.forward(call, maxResponseBytes).thenCompose(response -> againIfRefused(FetchKind.OTHER,
+                    response.status(), sent, response, started, () -> transport.forward(call, maxResponseBytes)));
         }).whenComplete((response, error) -> {
             if (error != null) {
                 failed(FetchKind.OTHER, error, started);

@@ -351,6 +351,116 @@ class UpstreamCredentialsTest {
         assertThat(authorization(only(registry, "-/v1/search"))).isEqualTo("Bearer " + COMMAND_TOKEN);
     }
 
+    /**
+     * An upstream that accepts only the token it last handed out, through a token command that prints the token
+     * file (and counts its runs): the test "revokes" a token by writing a new one there.
+     */
+    private final class RevokingTokenService {
+        final Path tokenFile = scripts.resolve("token");
+        final Path runs = scripts.resolve("runs");
+        private volatile String accepted;
+
+        RevokingTokenService(String first) throws Exception {
+            issue(first);
+            Files.writeString(scripts.resolve("print-token.sh"), "echo run >> '" + runs + "'; cat '" + tokenFile
+                    + "'\n");
+        }
+
+        void issue(String token) throws Exception {
+            leaks.add(token);
+            Files.writeString(tokenFile, token);
+            accepted = "Bearer " + token;
+        }
+
+        /** Answers 401 to requests for these paths that do not carry the token last issued. */
+        void guard(String... paths) {
+            for (String path : paths) {
+                java.util.function.Function<RecordedRequest, MockResponse> answer = registry.routeAnswer(path);
+                registry.route(path, r -> accepted.equals(authorization(r)) ? answer.apply(r)
+                        : new MockResponse.Builder().code(401).body("{\"error\":\"token expired\"}").build());
+            }
+        }
+
+        long commandRuns() throws Exception {
+            return Files.readAllLines(runs).size();
+        }
+
+        UpstreamConfig upstream() {
+            return new UpstreamConfig("vault", registry.url(), Duration.ofSeconds(2), Duration.ofSeconds(5))
+                    .withAuth(new UpstreamAuth.TokenCommand(List.of("sh", scripts.resolve("print-token.sh")
+                            .toString()), Duration.ofHours(12)));
+        }
+    }
+
+    @Test
+    void aRefusedTokenIsRenewedOnceAndThePackumentRequestSentAgainWithTheNewOne() throws Exception {
+        RevokingTokenService tokens = new RevokingTokenService(COMMAND_TOKEN);
+        registry.publish("left-pad", "1.0.0");
+        Map<String, byte[]> tarballs = registry.publish("right-pad", "1.0.0");
+        tokens.guard("left-pad", "right-pad", "right-pad/-/right-pad-1.0.0.tgz");
+        startGateway(CredentialProviders.defaults(), tokens.upstream());
+        assertThat(get("left-pad").statusCode()).isEqualTo(200);
+
+        tokens.issue("token-renewed-early-0b7d");
+        HttpResponse<byte[]> packument = get("right-pad");
+
+        assertThat(packument.statusCode()).isEqualTo(200);
+        assertThat(registry.hits("right-pad")).as("refused once, then sent again").isEqualTo(2);
+        assertThat(tokens.commandRuns()).as("the first token and one renewal").isEqualTo(2);
+        HttpResponse<byte[]> tarball = get("right-pad/-/right-pad-1.0.0.tgz");
+        assertThat(tarball.statusCode()).isEqualTo(200);
+        assertThat(tarball.body()).isEqualTo(tarballs.get("1.0.0"));
+        assertThat(registry.hits("right-pad/-/right-pad-1.0.0.tgz")).as("the renewed token went at once")
+                .isEqualTo(1);
+        assertThat(logs.lines()).anyMatch(l -> l.contains("'vault'") && l.contains("refused (HTTP 401)"));
+    }
+
+    @Test
+    void aRefusedTokenIsRenewedOnceAndTheTarballRequestSentAgainWithTheNewOne() throws Exception {
+        RevokingTokenService tokens = new RevokingTokenService(COMMAND_TOKEN);
+        Map<String, byte[]> tarballs = registry.publish("left-pad", "1.0.0");
+        tokens.guard("left-pad", "left-pad/-/left-pad-1.0.0.tgz");
+        startGateway(CredentialProviders.defaults(), tokens.upstream());
+        assertThat(get("left-pad").statusCode()).isEqualTo(200);
+
+        tokens.issue("token-renewed-early-0b7d");
+        HttpResponse<byte[]> tarball = get("left-pad/-/left-pad-1.0.0.tgz");
+
+        assertThat(tarball.statusCode()).isEqualTo(200);
+        assertThat(tarball.body()).isEqualTo(tarballs.get("1.0.0"));
+        assertThat(registry.hits("left-pad/-/left-pad-1.0.0.tgz")).as("refused once, then sent again").isEqualTo(2);
+        assertThat(tokens.commandRuns()).isEqualTo(2);
+        assertThat(text(get("metrics"))).contains(
+                "npm_gateway_upstream_errors_total{reason=\"unauthorized\",upstream=\"vault\"} 1.0");
+    }
+
+    @Test
+    void aTokenStillRefusedAfterRenewalIs502AndIsNotRenewedAgainAtOnce() throws Exception {
+        RevokingTokenService tokens = new RevokingTokenService(COMMAND_TOKEN);
+        registry.publish("left-pad", "1.0.0");
+        registry.publish("right-pad", "1.0.0");
+        registry.publish("up-pad", "1.0.0");
+        tokens.guard("left-pad", "right-pad", "up-pad");
+        startGateway(CredentialProviders.defaults(), tokens.upstream());
+        assertThat(get("up-pad").statusCode()).as("the gateway has its first token").isEqualTo(200);
+        // The registry stops taking the gateway's token, and the one the token service hands out next is refused
+        // too (say the role lost its permission).
+        tokens.issue("token-only-the-registry-knows-9c1e");
+        leaks.add("token-also-refused-41aa");
+        Files.writeString(tokens.tokenFile, "token-also-refused-41aa");
+
+        HttpResponse<byte[]> first = get("left-pad");
+        HttpResponse<byte[]> second = get("right-pad");
+
+        for (HttpResponse<byte[]> r : List.of(first, second)) {
+            assertThat(r.statusCode()).isEqualTo(502);
+            assertThat(text(r)).contains("upstream 'vault' refused the gateway's credentials");
+        }
+        assertThat(registry.hits("left-pad")).as("sent again once after the renewal").isEqualTo(2);
+        assertThat(registry.hits("right-pad")).as("no renewal within 30 s of the last one").isEqualTo(1);
+        assertThat(tokens.commandRuns()).isEqualTo(2);
+    }
+
     @Test
     void aCodeArtifactTokenIsObtainedSignedAndSentAsBearerWithItsExpiryInTheMetrics() throws Exception {
         leaks.add(CODEARTIFACT_TOKEN);

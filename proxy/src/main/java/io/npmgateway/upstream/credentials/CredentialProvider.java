@@ -42,6 +42,16 @@ public interface CredentialProvider extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Told that the upstream answered 401 to a request that carried {@code refused}. A provider that obtains its own
+     * tokens renews at once (the token may have been revoked, or expired before its stated time), and the future
+     * says whether the request is worth sending once more: true when {@link #authorization()} now gives another
+     * value. Fixed credentials cannot change, so the 401 stands.
+     */
+    default CompletableFuture<Boolean> renewAfterRefusal(String refused) {
+        return CompletableFuture.completedFuture(false);
+    }
+
     /** Starts obtaining (and renewing) credentials; fixed credentials need nothing. */
     default void start() {
     }

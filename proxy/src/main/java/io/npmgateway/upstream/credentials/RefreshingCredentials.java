@@ -23,12 +23,16 @@ import org.slf4j.LoggerFactory;
  *       that finds the renewal time passed starts one (a suspended machine's timers may fire late).</li>
  *   <li>A failed renewal keeps the current token (it may well still be valid), counts a failure and retries with
  *       a growing delay.</li>
+ *   <li>A token the upstream refuses (401) is renewed at once, at most once per
+ *       {@link #REFUSAL_RENEWAL_INTERVAL}: a token that is valid but lacks a permission is refused on every request,
+ *       and that must not turn every request into a call to the token service.</li>
  * </ul>
  */
 abstract class RefreshingCredentials implements CredentialProvider {
     private static final Logger LOG = LoggerFactory.getLogger(RefreshingCredentials.class);
     static final Duration FIRST_RETRY = Duration.ofSeconds(30);
     static final Duration MAX_RETRY = Duration.ofMinutes(5);
+    static final Duration REFUSAL_RENEWAL_INTERVAL = Duration.ofSeconds(30);
 
     /** A token and, if known, when it expires. */
     record Token(Secret value, Instant expiresAt) {
@@ -51,6 +55,7 @@ abstract class RefreshingCredentials implements CredentialProvider {
     private volatile RenewalScheduler.Scheduled scheduled;
     private volatile boolean closed;
     private int consecutiveFailures;
+    private Instant lastRefusalRenewal = Instant.MIN;
 
     RefreshingCredentials(String upstreamId, String kind, Clock clock, RenewalScheduler scheduler) {
         this.upstreamId = upstreamId;
@@ -85,6 +90,35 @@ abstract class RefreshingCredentials implements CredentialProvider {
             renew();
         }
         return token == null ? Optional.empty() : Optional.of("Bearer " + token.value().reveal());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> renewAfterRefusal(String refused) {
+        if (closed) {
+            return CompletableFuture.completedFuture(false);
+        }
+        if (!isCurrent(refused)) {
+            // Renewed since that request went out: the new token has not been refused yet.
+            return CompletableFuture.completedFuture(current != null);
+        }
+        CompletableFuture<Void> renewal = inFlight.get();
+        if (renewal == null) {
+            synchronized (this) {
+                Instant now = clock.instant();
+                if (now.isBefore(lastRefusalRenewal.plus(REFUSAL_RENEWAL_INTERVAL))) {
+                    return CompletableFuture.completedFuture(false);
+                }
+                lastRefusalRenewal = now;
+            }
+            LOG.info("upstream '{}': the {} token was refused (HTTP 401); renewing it now", upstreamId, kind);
+            renewal = renew();
+        }
+        return renewal.thenApply(ended -> current != null && !isCurrent(refused));
+    }
+
+    private boolean isCurrent(String authorization) {
+        Token token = current;
+        return token != null && authorization.equals("Bearer " + token.value().reveal());
     }
 
     @Override

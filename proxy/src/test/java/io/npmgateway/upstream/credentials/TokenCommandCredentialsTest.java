@@ -123,4 +123,60 @@ class TokenCommandCredentialsTest {
         assertThat(credentials.authorization()).hasValue("Bearer " + SECOND);
         assertThat(scheduler.pending()).as("one renewal planned").hasSize(1);
     }
+    @Test
+    void aRefusedTokenIsRenewedAtOnceAndConcurrentRefusalsShareTheRenewal() throws Exception {
+        credentials.start();
+        scheduler.runDue();
+        Files.writeString(dir.resolve("token"), SECOND);
+
+        var first = credentials.renewAfterRefusal("Bearer " + FIRST);
+        var second = credentials.renewAfterRefusal("Bearer " + FIRST);
+        assertThat(first).isNotDone();
+        scheduler.runDue();
+
+        assertThat(first).isCompletedWithValue(true);
+        assertThat(second).isCompletedWithValue(true);
+        assertThat(credentials.authorization()).hasValue("Bearer " + SECOND);
+        assertThat(credentials.renewAfterRefusal("Bearer " + FIRST))
+                .as("a request that carried the old token goes again with the new one, without renewing")
+                .isCompletedWithValue(true);
+        assertThat(scheduler.pending()).as("only the planned renewal").hasSize(1);
+    }
+
+    @Test
+    void aRefusedTokenIsNotRenewedAgainWithinThirtySecondsOfTheLastRefusalRenewal() throws Exception {
+        credentials.start();
+        scheduler.runDue();
+        Files.writeString(dir.resolve("token"), SECOND);
+        var renewed = credentials.renewAfterRefusal("Bearer " + FIRST);
+        scheduler.runDue();
+        assertThat(renewed).isCompletedWithValue(true);
+
+        clock.advance(Duration.ofSeconds(29));
+        assertThat(credentials.renewAfterRefusal("Bearer " + SECOND)).isCompletedWithValue(false);
+        assertThat(scheduler.pending()).hasSize(1);
+
+        clock.advance(Duration.ofSeconds(1));
+        Files.writeString(dir.resolve("token"), FIRST);
+        var again = credentials.renewAfterRefusal("Bearer " + SECOND);
+        scheduler.runDue();
+        assertThat(again).isCompletedWithValue(true);
+        assertThat(credentials.authorization()).hasValue("Bearer " + FIRST);
+    }
+
+    @Test
+    void aRenewalThatBringsTheSameTokenOrFailsDoesNotSendTheRequestAgain() throws Exception {
+        credentials.start();
+        scheduler.runDue();
+        var same = credentials.renewAfterRefusal("Bearer " + FIRST);
+        scheduler.runDue();
+        assertThat(same).isCompletedWithValue(false);
+
+        clock.advance(Duration.ofSeconds(30));
+        Files.writeString(dir.resolve("status"), "1");
+        var failed = credentials.renewAfterRefusal("Bearer " + FIRST);
+        scheduler.runDue();
+        assertThat(failed).isCompletedWithValue(false);
+        assertThat(credentials.authorization()).as("kept").hasValue("Bearer " + FIRST);
+    }
 }
