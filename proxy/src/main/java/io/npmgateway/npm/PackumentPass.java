@@ -40,6 +40,9 @@ final class PackumentPass {
     private final Map<String, VersionDist> versions = new LinkedHashMap<>();
     private final Map<String, String> fileVersions = new HashMap<>();
     private String modified;
+    /** Shared by every version's {@link VersionDist}: see its packed form. */
+    private final String fileNamePrefix;
+    private String upstreamUrlPrefix;
     private boolean sawName;
     private boolean sawDistTags;
     private boolean sawVersions;
@@ -53,6 +56,7 @@ final class PackumentPass {
         this.abbreviated = abbreviated;
         this.name = name;
         this.tarballPrefix = baseUrl + name + "/-/";
+        this.fileNamePrefix = name.unscopedName() + "-";
     }
 
     Map<String, String> distTags() {
@@ -205,13 +209,24 @@ final class PackumentPass {
 
     private void register(String version, String upstreamTarball, String integrity, String shasum) {
         String fileName = TarballFileNames.conventional(name, version);
+        String decoded = TarballFileNames.conventionalDecoded(name, version);
+        VersionDist dist = new VersionDist(version, fileNamePrefix, upstreamTarball, upstreamUrlPrefix, integrity,
+                shasum, upstreamId);
+        String urlPrefix = VersionDist.urlPrefix(upstreamTarball, fileName);
+        if (urlPrefix != null && !urlPrefix.equals(upstreamUrlPrefix)) {
+            upstreamUrlPrefix = urlPrefix;
+        }
         // A duplicate version key replaces the earlier one, as JSON.parse would.
-        versions.put(version, new VersionDist(version, fileName, upstreamTarball, integrity, shasum, upstreamId));
-        // Conventional names always win; an upstream's original name only fills a gap.
-        fileVersions.put(fileName, version);
-        fileVersions.put(TarballFileNames.conventionalDecoded(name, version), version);
+        versions.put(version, dist);
+        // Conventional names always win, and the index finds a version's unencoded one without keeping it; an
+        // upstream's original name only fills a gap.
+        if (!fileName.equals(decoded)) {
+            fileVersions.put(fileName, version);
+        }
         for (String original : TarballFileNames.originals(upstreamTarball)) {
-            fileVersions.putIfAbsent(original, version);
+            if (!original.equals(fileName) && !original.equals(decoded)) {
+                fileVersions.putIfAbsent(original, version);
+            }
         }
     }
 

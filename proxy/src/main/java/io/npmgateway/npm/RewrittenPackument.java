@@ -22,7 +22,8 @@ import java.util.Optional;
  * @param distTags     tag to version, for tags whose value is a string
  * @param versions     version to tarball facts, in document order, for versions that have a string
  *                     {@code dist.tarball}
- * @param fileVersions tarball file name to version: the conventional names the gateway emits and the original
+ * @param fileVersions tarball file name to version, for the names {@link #versionForFile} cannot read as
+ *                     {@code <unscoped>-<version>.tgz}: conventional names with an encoded version and the original
  *                     upstream names, so old lockfile URLs resolve too
  * @param modified     {@code time.modified}, or null when the upstream sent none
  */
@@ -51,8 +52,7 @@ public record RewrittenPackument(
 
     /** The version a tarball file name (conventional or the upstream's original) belongs to. */
     public Optional<VersionDist> versionForFile(String fileName) {
-        String version = fileVersions.get(fileName);
-        return version == null ? Optional.empty() : Optional.ofNullable(versions.get(version));
+        return VersionFiles.find(name, versions, fileVersions, fileName);
     }
 
     /** Sizes only: the documents and indexes are far too large for a log line. */

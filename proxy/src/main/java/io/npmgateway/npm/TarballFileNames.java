@@ -33,6 +33,22 @@ final class TarballFileNames {
     }
 
     /**
+     * The version a file name of the conventional shape names ({@code <unscoped>-<version>.tgz}, the version as
+     * written, not encoded), or null when the name has another shape. Whether that version exists is the caller's
+     * question: this is how conventional names are looked up without keeping them.
+     */
+    static String versionIn(PackageName name, String fileName) {
+        String unscoped = name.unscopedName();
+        int start = unscoped.length() + 1;
+        int end = fileName.length() - 4;
+        if (end <= start || !fileName.startsWith(unscoped) || fileName.charAt(unscoped.length()) != '-'
+                || !fileName.endsWith(".tgz")) {
+            return null;
+        }
+        return fileName.substring(start, end);
+    }
+
+    /**
      * The file names an upstream URL may be requested under: the part after the last {@code /-/} (or the last
      * segment when there is none), its percent-decoded form, and the last segment of that when it still holds a
      * scope ({@code @scope/name-1.0.0.tgz} also answers as {@code name-1.0.0.tgz}).
@@ -72,7 +88,7 @@ final class TarballFileNames {
         return -1;
     }
 
-    private static String encodeVersion(String version) {
+    static String encodeVersion(String version) {
         for (int i = 0; i < version.length(); i++) {
             if (!isVersionChar(version.charAt(i))) {
                 return percentEncode(version);

@@ -165,6 +165,32 @@ class PackumentRewriterTest {
     }
 
     @Test
+    void theIndexKeepsDigestsAndUpstreamUrlsExactlyAsGivenWhateverTheirShape() {
+        String sha512 = "sha512-" + java.util.Base64.getEncoder().encodeToString(new byte[64]).replace("AAAA", "AbC+");
+        String twoHashes = sha512 + " sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        String doc = "{\"name\":\"x\",\"versions\":{"
+                + "\"1.0.0\":{\"dist\":{\"tarball\":\"https://up.example/x/-/x-1.0.0.tgz\",\"integrity\":\""
+                + sha512 + "\",\"shasum\":\"0123456789abcdef0123456789abcdef01234567\"}},"
+                + "\"1.0.1\":{\"dist\":{\"tarball\":\"https://up.example/x/-/x-1.0.1.tgz\",\"integrity\":\""
+                + twoHashes + "\",\"shasum\":\"0123456789ABCDEF0123456789ABCDEF01234567\"}},"
+                + "\"1.0.2\":{\"dist\":{\"tarball\":\"https://cdn.example/blobs/9f8e7d?sig=1\",\"integrity\":\"x\"}},"
+                + "\"1.0.3\":{\"dist\":{\"tarball\":\"https://up.example/x/-/x-1.0.3.tgz\"}}}}";
+
+        RewrittenPackument result = rewriter.rewrite(PackageName.parse("x"), utf8(doc));
+
+        assertThat(result.versions().get("1.0.0")).isEqualTo(new VersionDist("1.0.0", "x-1.0.0.tgz",
+                "https://up.example/x/-/x-1.0.0.tgz", sha512, "0123456789abcdef0123456789abcdef01234567"));
+        assertThat(result.versions().get("1.0.1").integrity()).isEqualTo(twoHashes);
+        assertThat(result.versions().get("1.0.1").shasum()).isEqualTo("0123456789ABCDEF0123456789ABCDEF01234567");
+        assertThat(result.versions().get("1.0.2").upstreamTarballUrl()).isEqualTo("https://cdn.example/blobs/9f8e7d?sig=1");
+        assertThat(result.versions().get("1.0.2").integrity()).isEqualTo("x");
+        assertThat(result.versions().get("1.0.3").integrity()).isNull();
+        assertThat(result.versions().get("1.0.3").shasum()).isNull();
+        assertThat(result.versionForFile("9f8e7d")).map(VersionDist::version).hasValue("1.0.2");
+        assertThat(result.fileVersions()).as("conventional names are read, not kept").containsOnlyKeys("9f8e7d");
+    }
+
+    @Test
     void aConventionalNameIsNeverShadowedByAnotherVersionsOriginalName() {
         String doc = "{\"name\":\"x\",\"versions\":{"
                 + "\"2.0.0\":{\"dist\":{\"tarball\":\"https://upstream.example/x/-/x-1.0.0.tgz\"}},"
@@ -172,7 +198,8 @@ class PackumentRewriterTest {
 
         RewrittenPackument result = rewriter.rewrite(PackageName.parse("x"), utf8(doc));
 
-        assertThat(result.fileVersions()).containsEntry("x-1.0.0.tgz", "1.0.0").containsEntry("x-2.0.0.tgz", "2.0.0");
+        assertThat(result.versionForFile("x-1.0.0.tgz")).map(VersionDist::version).hasValue("1.0.0");
+        assertThat(result.versionForFile("x-2.0.0.tgz")).map(VersionDist::version).hasValue("2.0.0");
     }
 
     @Test
