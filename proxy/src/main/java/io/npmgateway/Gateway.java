@@ -26,6 +26,7 @@ import io.npmgateway.packument.PackumentService;
 import io.npmgateway.server.GatewayServer;
 import io.npmgateway.storage.GatewayStore;
 import io.npmgateway.storage.StoreOptions;
+import io.npmgateway.tarball.TarballFileCache;
 import io.npmgateway.tarball.TarballService;
 import io.npmgateway.upstream.NettyUpstreamTransport;
 import io.npmgateway.upstream.Upstream;
@@ -64,13 +65,15 @@ public final class Gateway implements AutoCloseable {
     private final java.time.Duration shutdownGrace;
     private final List<CredentialProvider> credentials;
     private final LoginService login;
+    private final TarballFileCache tarballFiles;
     private boolean closed;
 
     private Gateway(GatewayStore store, EventLoopGroup bossGroup, EventLoopGroup workerGroup,
             NettyUpstreamTransport transport, ExecutorService workPool, GatewayServer server, String publicUrl,
             GatewayMetrics metrics, java.time.Duration shutdownGrace, List<CredentialProvider> credentials,
-            LoginService login) {
+            LoginService login, TarballFileCache tarballFiles) {
         this.login = login;
+        this.tarballFiles = tarballFiles;
         this.credentials = credentials;
         this.metrics = metrics;
         this.shutdownGrace = shutdownGrace;
@@ -82,6 +85,9 @@ public final class Gateway implements AutoCloseable {
         this.server = server;
         this.publicUrl = publicUrl;
     }
+
+    /** Under the data directory: the tarball file cache's copies, deleted at every start. */
+    static final String TARBALL_FILES_DIR = "tarball-files";
 
     public static Gateway start(GatewayConfig config) {
         return start(config, CredentialProviders.defaults());
@@ -110,6 +116,7 @@ public final class Gateway implements AutoCloseable {
                 config.operations().downloadsPackageLabelCap(), config.operations().metricsHistograms()));
         List<CredentialProvider> credentials = new ArrayList<>();
         LoginService login = null;
+        TarballFileCache tarballFiles = null;
         try {
             List<Upstream> upstreams = new ArrayList<>();
             for (UpstreamConfig u : config.upstreams()) {
@@ -128,10 +135,14 @@ public final class Gateway implements AutoCloseable {
             PublicUrlHolder holder = new PublicUrlHolder(config.server().publicUrl());
             PackumentService packuments = new PackumentService(chain, holder::rewriter, store.metadata(),
                     fitToHeap(config.cache()), Clock.systemUTC(), work, metrics);
-            TarballService tarballs = new TarballService(store.tarballs(), packuments, chain, work, metrics);
+            tarballFiles = TarballFileCache.open(store.tarballs(), config.dataDir().resolve(TARBALL_FILES_DIR),
+                    config.storage().fileCacheBytes());
+            TarballService tarballs = new TarballService(store.tarballs(), tarballFiles, packuments, chain, work,
+                    metrics);
             metrics.bindMetadataCache(packuments.cache());
             metrics.bindTarballStore(store.tarballs()::totalBytes, store.tarballs()::entryCount,
                     store.tarballs()::evictionCount);
+            metrics.bindTarballFileCache(tarballFiles::bytes);
             if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider) {
                 var allocator = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
                 metrics.bindNettyAllocator(allocator::usedDirectMemory, allocator::usedHeapMemory);
@@ -152,7 +163,7 @@ public final class Gateway implements AutoCloseable {
                     serverChannel, services);
             String publicUrl = holder.bind(server.localAddress());
             return new Gateway(store, boss, workers, transport, work, server, publicUrl, metrics,
-                    ops.shutdownGrace(), credentials, login);
+                    ops.shutdownGrace(), credentials, login, tarballFiles);
         } catch (RuntimeException e) {
             if (login != null) {
                 login.close();
@@ -160,6 +171,9 @@ public final class Gateway implements AutoCloseable {
             credentials.forEach(CredentialProvider::close);
             transport.close();
             shutdown(boss, workers, work);
+            if (tarballFiles != null) {
+                tarballFiles.close();
+            }
             store.close();
             throw e;
         }
@@ -222,6 +236,7 @@ public final class Gateway implements AutoCloseable {
         transport.close();
         shutdown(bossGroup, workerGroup, workPool);
         metrics.close();
+        tarballFiles.close();
         store.close();
     }
 

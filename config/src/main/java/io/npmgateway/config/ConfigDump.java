@@ -129,7 +129,9 @@ public final class ConfigDump {
         metadata.put("negativeTtl", ConfigValues.formatDuration(c.negativeTtl()));
         size(metadata, "maxDocument", c.maxPackumentBytes());
         metadata.put("missingVersionRefreshInterval", ConfigValues.formatDuration(c.missingVersionRefreshInterval()));
-        size(root.putObject("storage"), "maxBytes", config.storage().maxBytes());
+        ObjectNode storage = root.putObject("storage");
+        size(storage, "maxBytes", config.storage().maxBytes());
+        size(storage, "fileCache", config.storage().fileCacheBytes());
         operations(root, config.operations());
         return root;
     }

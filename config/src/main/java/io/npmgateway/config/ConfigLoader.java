@@ -87,6 +87,7 @@ import java.util.regex.Pattern;
  *               missingVersionRefreshInterval: 10s }
  * storage:
  *   maxBytes: 20GB                        # 0 = unbounded
+ *   fileCache: 1GB                        # copies of hot tarballs sent with sendfile; 0 = none
  * </pre>
  *
  * <p>Token command arguments keep their {@code ${VAR}} references as written (they are checked to be set now and
@@ -739,9 +740,10 @@ public final class ConfigLoader {
                 return base;
             }
             requireObject(node, "storage");
-            rejectUnknown(node, "storage.", Set.of("maxBytes"));
+            rejectUnknown(node, "storage.", Set.of("maxBytes", "fileCache"));
             return new StorageConfig(node.has("maxBytes") ? size(node.get("maxBytes"), "storage.maxBytes")
-                    : base.maxBytes());
+                    : base.maxBytes(), node.has("fileCache") ? size(node.get("fileCache"), "storage.fileCache")
+                    : base.fileCacheBytes());
         }
 
         /**

@@ -105,6 +105,7 @@ class ConfigLoaderTest {
               metadata: { maxAge: 2m, maxStale: 7d }
             storage:
               maxBytes: 20GB
+              fileCache: 2GB
             """;
 
     @Test
@@ -165,6 +166,14 @@ class ConfigLoaderTest {
         assertThat(c.cache().metadataMaxStale()).isEqualTo(Duration.ofDays(7));
         assertThat(c.cache().negativeTtl()).isEqualTo(CacheConfig.defaults().negativeTtl());
         assertThat(c.storage().maxBytes()).isEqualTo(20L << 30);
+        assertThat(c.storage().fileCacheBytes()).isEqualTo(2L << 30);
+    }
+
+    @Test
+    void theTarballFileCacheDefaultsToOneGigabyteAndZeroTurnsItOff() throws Exception {
+        assertThat(load("storage: { maxBytes: 5GB }\n").storage().fileCacheBytes()).isEqualTo(1L << 30);
+        assertThat(load("storage: { fileCache: 0 }\n").storage()).isEqualTo(new StorageConfig(0, 0));
+        assertRejected("storage: { fileCache: -1GB }\n").hasMessageContaining("storage.fileCache");
     }
 
     @Test

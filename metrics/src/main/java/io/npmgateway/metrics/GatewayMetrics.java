@@ -98,6 +98,7 @@ public final class GatewayMetrics implements AutoCloseable {
     static final String TARBALL_STORE_SIZE = "npm.gateway.tarball.store.size";
     static final String TARBALL_STORE_ENTRIES = "npm.gateway.tarball.store.entries";
     static final String TARBALL_STORE_EVICTIONS = "npm.gateway.tarball.store.evictions";
+    static final String TARBALL_FILE_CACHE_SIZE = "npm.gateway.tarball.file.cache.size";
     static final String TOKEN_REMAINING = "npm.gateway.upstream.token.remaining";
     static final String TOKEN_RENEWAL_FAILURES = "npm.gateway.upstream.token.renewal.failures";
     static final String UPSTREAM_AVAILABLE_GAUGE = "npm.gateway.upstream.available";
@@ -550,6 +551,21 @@ public final class GatewayMetrics implements AutoCloseable {
                 FunctionCounter.builder(TARBALL_STORE_EVICTIONS, evictions, GatewayMetrics::asDouble)
                         .description("Tarballs evicted from the tarball store to stay under its disk budget")
                         .baseUnit("evictions")
+                        .register(registry)));
+    }
+
+    /**
+     * Exports {@code npm_gateway_tarball_file_cache_size_bytes}: what the plain-file copies of often-served tarballs
+     * take on disk, to compare with {@code storage.fileCache}. Called on each scrape; must be cheap and thread-safe.
+     */
+    public MeterBinding bindTarballFileCache(LongSupplier bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        return bind("tarball-file-cache", List.of(), () -> List.of(
+                Gauge.builder(TARBALL_FILE_CACHE_SIZE, bytes, GatewayMetrics::asDouble)
+                        .description("Bytes the file copies of often-served tarballs take on disk, sent with "
+                                + "sendfile; on top of the tarball store")
+                        .baseUnit("bytes")
+                        .strongReference(true)
                         .register(registry)));
     }
 

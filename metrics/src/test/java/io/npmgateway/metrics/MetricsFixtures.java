@@ -44,6 +44,7 @@ final class MetricsFixtures {
             "npm_gateway_tarball_store_size_bytes",
             "npm_gateway_tarball_store_entries",
             "npm_gateway_tarball_store_evictions_total",
+            "npm_gateway_tarball_file_cache_size_bytes",
             "npm_gateway_upstream_token_remaining_seconds",
             "npm_gateway_upstream_token_renewal_failures_total",
             "npm_gateway_upstream_available",
@@ -110,6 +111,7 @@ final class MetricsFixtures {
         cache.cleanUp();
 
         metrics.bindTarballStore(() -> 5_000_000, () -> 42, () -> 3);
+        metrics.bindTarballFileCache(() -> 1_000_000);
         metrics.bindUpstream("corp", () -> 3600.0, () -> 1, () -> GatewayMetrics.UPSTREAM_AVAILABLE);
         metrics.bindUpstream("public", () -> Double.NaN, () -> 0, () -> GatewayMetrics.UPSTREAM_UNAVAILABLE);
         metrics.bindNettyAllocator("pooled", () -> 16 * 1024 * 1024, () -> 0);

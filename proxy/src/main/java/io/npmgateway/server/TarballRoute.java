@@ -20,8 +20,9 @@ import io.npmgateway.upstream.UpstreamException;
 /**
  * The tarball route: streams a stored tarball chunk by chunk from the store, or a download in progress as its
  * chunks land, in both cases only as fast as the client reads (the {@link ChunkedWriteHandler} in the
- * pipeline asks for the next chunk when the socket can take it). Bytes are sent exactly as stored, never
- * with a {@code Content-Encoding}.
+ * pipeline asks for the next chunk when the socket can take it). A stored tarball that has a copy in the
+ * {@link io.npmgateway.tarball.TarballFileCache} is handed to the kernel as a file region instead. Bytes are sent
+ * exactly as stored, never with a {@code Content-Encoding}.
  */
 final class TarballRoute {
     private static final String IMMUTABLE = "public, immutable, max-age=31536000";
@@ -42,7 +43,7 @@ final class TarballRoute {
                 TarballManifest manifest = ((TarballSource.Stored) source).manifest();
                 ex.describe(Route.TARBALL, CacheOutcome.HIT, manifest.origin());
                 ex.download(request.name().toString(), manifest.origin());
-                sendStored(ex, manifest, "hit");
+                sendStored(ex, manifest, "hit", true);
             } else if (source instanceof TarballSource.NotFound) {
                 ex.error(HttpResponseStatus.NOT_FOUND, ((TarballSource.NotFound) source).message());
             } else {
@@ -54,11 +55,17 @@ final class TarballRoute {
         });
     }
 
-    private void sendStored(Exchange ex, TarballManifest manifest, String outcome) {
+    /** @param hit a stored tarball asked for again, worth a file copy to send with {@code sendfile} */
+    private void sendStored(Exchange ex, TarballManifest manifest, String outcome, boolean hit) {
         HttpHeaders headers = headers(outcome);
         headers.set(HttpHeaderNames.ETAG, "\"" + manifest.sha1() + "\"");
         if (EntityTags.matches(ex.header(HttpHeaderNames.IF_NONE_MATCH), "\"" + manifest.sha1() + "\"")) {
             ex.empty(HttpResponseStatus.NOT_MODIFIED, headers);
+            return;
+        }
+        java.nio.channels.FileChannel file = hit ? service.files().open(manifest) : null;
+        if (file != null) {
+            ex.file(HttpResponseStatus.OK, headers, file, manifest.size());
             return;
         }
         if (manifest.chunkCount() <= 1) {
@@ -111,7 +118,7 @@ final class TarballRoute {
             }
             TarballManifest manifest = download.committed().getNow(null);
             if (manifest != null) {
-                sendStored(ex, manifest, "miss");
+                sendStored(ex, manifest, "miss", false);
                 return;
             }
             if (!ex.startStream(HttpResponseStatus.OK, headers("miss"), download.declaredLength())) {

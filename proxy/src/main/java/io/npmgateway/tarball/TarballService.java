@@ -28,15 +28,17 @@ import java.util.concurrent.Executor;
  */
 public final class TarballService {
     private final TarballStore store;
+    private final TarballFileCache files;
     private final PackumentService packuments;
     private final UpstreamChain chain;
     private final Executor storagePool;
     private final GatewayMetrics metrics;
     private final ConcurrentHashMap<String, TarballDownload> downloads = new ConcurrentHashMap<>();
 
-    public TarballService(TarballStore store, PackumentService packuments, UpstreamChain chain,
-            Executor storagePool, GatewayMetrics metrics) {
+    public TarballService(TarballStore store, TarballFileCache files, PackumentService packuments,
+            UpstreamChain chain, Executor storagePool, GatewayMetrics metrics) {
         this.store = store;
+        this.files = files;
         this.packuments = packuments;
         this.chain = chain;
         this.storagePool = storagePool;
@@ -45,6 +47,11 @@ public final class TarballService {
 
     public TarballStore store() {
         return store;
+    }
+
+    /** Copies of often-served tarballs as files, to send with {@code sendfile}. */
+    public TarballFileCache files() {
+        return files;
     }
 
     public CompletableFuture<TarballSource> open(RegistryRequest.Tarball request) {

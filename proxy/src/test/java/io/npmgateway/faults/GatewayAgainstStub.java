@@ -68,7 +68,7 @@ abstract class GatewayAgainstStub {
         startGateway(cache, dataDir, storage);
     }
 
-    private void startGateway(CacheConfig cache, Path storeDir, StorageConfig storage) {
+    void startGateway(CacheConfig cache, Path storeDir, StorageConfig storage) {
         GatewayConfig config = new GatewayConfig(
                 new ServerConfig("127.0.0.1", 0, null, Duration.ofSeconds(30), 16 * 1024),
                 storeDir,
