@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -20,6 +21,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.npmgateway.metrics.CacheOutcome;
 import io.npmgateway.metrics.Route;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -266,7 +269,7 @@ public final class Exchange {
      * Answers with the whole of an open file, which the kernel sends itself ({@code sendfile}); the channel is closed
      * once written (or at once for HEAD, which gets the same headers and no body).
      */
-    public void file(HttpResponseStatus status, HttpHeaders headers, java.nio.channels.FileChannel file, long length) {
+    public void file(HttpResponseStatus status, HttpHeaders headers, FileChannel file, long length) {
         if (isHead()) {
             closeQuietly(file);
         }
@@ -275,15 +278,15 @@ public final class Exchange {
             return;
         }
         if (!isHead()) {
-            ctx.write(new io.netty.channel.DefaultFileRegion(file, 0, length));
+            ctx.write(new DefaultFileRegion(file, 0, length));
         }
         endStreamEmpty();
     }
 
-    private static void closeQuietly(java.nio.channels.FileChannel file) {
+    private static void closeQuietly(FileChannel file) {
         try {
             file.close();
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
             // Read-only: nothing to lose.
         }
     }

@@ -16,6 +16,7 @@ import io.npmgateway.tarball.TarballDownload;
 import io.npmgateway.tarball.TarballService;
 import io.npmgateway.tarball.TarballSource;
 import io.npmgateway.upstream.UpstreamException;
+import java.nio.channels.FileChannel;
 
 /**
  * The tarball route: streams a stored tarball chunk by chunk from the store, or a download in progress as its
@@ -43,7 +44,7 @@ final class TarballRoute {
                 TarballManifest manifest = ((TarballSource.Stored) source).manifest();
                 ex.describe(Route.TARBALL, CacheOutcome.HIT, manifest.origin());
                 ex.download(request.name().toString(), manifest.origin());
-                sendStored(ex, manifest, "hit", true);
+                sendStored(ex, manifest, "hit");
             } else if (source instanceof TarballSource.NotFound) {
                 ex.error(HttpResponseStatus.NOT_FOUND, ((TarballSource.NotFound) source).message());
             } else {
@@ -55,15 +56,15 @@ final class TarballRoute {
         });
     }
 
-    /** @param hit a stored tarball asked for again, worth a file copy to send with {@code sendfile} */
-    private void sendStored(Exchange ex, TarballManifest manifest, String outcome, boolean hit) {
+    private void sendStored(Exchange ex, TarballManifest manifest, String outcome) {
         HttpHeaders headers = headers(outcome);
         headers.set(HttpHeaderNames.ETAG, "\"" + manifest.sha1() + "\"");
         if (EntityTags.matches(ex.header(HttpHeaderNames.IF_NONE_MATCH), "\"" + manifest.sha1() + "\"")) {
             ex.empty(HttpResponseStatus.NOT_MODIFIED, headers);
             return;
         }
-        java.nio.channels.FileChannel file = hit ? service.files().open(manifest) : null;
+        // Only a tarball asked for again after it was stored is worth a file copy to send with sendfile.
+        FileChannel file = outcome.equals("hit") ? service.files().open(manifest) : null;
         if (file != null) {
             ex.file(HttpResponseStatus.OK, headers, file, manifest.size());
             return;
@@ -118,7 +119,7 @@ final class TarballRoute {
             }
             TarballManifest manifest = download.committed().getNow(null);
             if (manifest != null) {
-                sendStored(ex, manifest, "miss", false);
+                sendStored(ex, manifest, "miss");
                 return;
             }
             if (!ex.startStream(HttpResponseStatus.OK, headers("miss"), download.declaredLength())) {

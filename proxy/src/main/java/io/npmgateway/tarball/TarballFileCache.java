@@ -15,9 +15,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -112,7 +114,7 @@ public final class TarballFileCache implements AutoCloseable {
         if (copying.add(id)) {
             try {
                 writer.execute(() -> copy(manifest));
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
+            } catch (RejectedExecutionException closing) {
                 copying.remove(id);
             }
         }
@@ -123,8 +125,8 @@ public final class TarballFileCache implements AutoCloseable {
      * Completes once the copies started so far have ended and the copies evicted so far are deleted: for a caller
      * that must see the cache settled (a test, a benchmark's warm-up).
      */
-    public java.util.concurrent.CompletableFuture<Void> settled() {
-        return java.util.concurrent.CompletableFuture.runAsync(copies::cleanUp, writer)
+    public CompletableFuture<Void> settled() {
+        return CompletableFuture.runAsync(copies::cleanUp, writer)
                 .thenRunAsync(() -> { }, writer);
     }
 
