@@ -212,9 +212,8 @@ final class PackumentPass {
         String decoded = TarballFileNames.conventionalDecoded(name, version);
         VersionDist dist = new VersionDist(version, fileNamePrefix, upstreamTarball, upstreamUrlPrefix, integrity,
                 shasum, upstreamId);
-        String urlPrefix = VersionDist.urlPrefix(upstreamTarball, fileName);
-        if (urlPrefix != null && !urlPrefix.equals(upstreamUrlPrefix)) {
-            upstreamUrlPrefix = urlPrefix;
+        if (dist.upstreamUrlPrefix() != null) {
+            upstreamUrlPrefix = dist.upstreamUrlPrefix();
         }
         // A duplicate version key replaces the earlier one, as JSON.parse would.
         versions.put(version, dist);

@@ -75,8 +75,13 @@ public final class VersionDist {
         this.upstreamId = upstreamId;
     }
 
+    /** The prefix this version's upstream URL is rebuilt from (for the next version to share), or null. */
+    String upstreamUrlPrefix() {
+        return upstreamUrlPrefix;
+    }
+
     /** The upstream URL up to {@code fileName}, when the URL ends in it; null otherwise. */
-    static String urlPrefix(String upstreamTarballUrl, String fileName) {
+    private static String urlPrefix(String upstreamTarballUrl, String fileName) {
         return upstreamTarballUrl.endsWith(fileName)
                 ? upstreamTarballUrl.substring(0, upstreamTarballUrl.length() - fileName.length()) : null;
     }
