@@ -32,6 +32,7 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
     private final SslContext sslContext;
     private final Bootstrap base;
     private final AbstractChannelPoolMap<Origin, ChannelPool> pools;
+    private volatile boolean closing;
     /** Connections handed to an exchange (closed ones leave by themselves), so close() can end them in order. */
     private final io.netty.channel.group.ChannelGroup inUse = new io.netty.channel.group.DefaultChannelGroup(
             "npm-gateway-upstream", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
@@ -124,12 +125,20 @@ public final class NettyUpstreamTransport implements UpstreamTransport {
     /**
      * Closes the connections still in use (downloads cut at a shutdown's deadline), then the pools. Done while the
      * event loops still run: a connection closed by the loops' own shutdown would be released into a pool whose
-     * executor has already stopped.
+     * executor has already stopped. A connection's release runs after its close has completed (Netty fires
+     * {@code channelInactive} in a later task), so from here on a released connection is only closed, never handed
+     * back to a pool: the pool's executor may stop before that release runs.
      */
     @Override
     public void close() {
+        closing = true;
         inUse.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
         pools.close();
+    }
+
+    /** Whether {@link #close()} has begun: connections are no longer returned to the pools. */
+    boolean closing() {
+        return closing;
     }
 
     /** A "pool" of one new connection, closed when released: for writes. */

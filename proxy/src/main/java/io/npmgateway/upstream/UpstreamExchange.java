@@ -414,6 +414,10 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     }
 
     private void release(boolean reusable) {
+        if (transport.closing()) {
+            channel.close();
+            return;
+        }
         if (!reusable) {
             channel.close();
         }
