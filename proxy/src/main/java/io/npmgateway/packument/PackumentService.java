@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -141,7 +142,7 @@ public final class PackumentService {
         if (cached == null && notFound.getIfPresent(name) != null) {
             return CompletableFuture.completedFuture(new PackumentLookup.NotFound());
         }
-        return refresh(name);
+        return refresh(name, answered -> !isFresh(answered));
     }
 
     /**
@@ -154,15 +155,9 @@ public final class PackumentService {
         if (clock.millis() - current.fetchedAtMillis() < config.missingVersionRefreshInterval().toMillis()) {
             return CompletableFuture.completedFuture(new PackumentLookup.Found(current, CacheOutcome.HIT));
         }
-        return refresh(name).thenCompose(again -> {
-            if (!(again instanceof PackumentLookup.Found found) || found.packument() != current) {
-                return CompletableFuture.completedFuture(again);
-            }
-            // It joined the fetch that brought this very copy, which had answered and was still gzipping and
-            // writing it to disk: nothing was asked upstream since. Ask now, beside that fetch (only possible with a
-            // refresh interval shorter than that tail, e.g. zero).
-            return fetchBeside(name, current);
-        });
+        // The fetch that brought this very copy may have answered and still be storing it (only possible with a
+        // refresh interval shorter than that tail, e.g. zero): nothing was asked upstream since, so it is not joined.
+        return refresh(name, answered -> answered == current);
     }
 
     /**
@@ -288,14 +283,19 @@ public final class PackumentService {
         disk.delete(name.toString());
     }
 
-    private CompletableFuture<PackumentLookup> refresh(PackageName name) {
+    /**
+     * Fetches the document, or joins the fetch already under way. A fetch that has answered but is still gzipping
+     * and storing its copy stays registered for a moment: when {@code notGoodEnough} rejects the copy it answered
+     * with (past max-age, say zero), joining it would serve a copy this request was meant to replace, so the request
+     * asks upstream beside it.
+     */
+    private CompletableFuture<PackumentLookup> refresh(PackageName name,
+            Predicate<CachedPackument> notGoodEnough) {
         CompletableFuture<PackumentLookup> mine = new CompletableFuture<>();
         CompletableFuture<PackumentLookup> existing = inFlight.putIfAbsent(name, mine);
         if (existing != null) {
-            CachedPackument answered = answeredWithACopyPastMaxAge(existing);
-            if (answered != null) {
-                // That fetch has answered and is still gzipping and writing its copy, which is already past max-age
-                // (zero, say): joining it would serve a copy this request was meant to revalidate. Ask now, beside it.
+            CachedPackument answered = answeredCopy(existing);
+            if (answered != null && notGoodEnough.test(answered)) {
                 return fetchBeside(name, answered);
             }
             metrics.coalesced(FetchKind.PACKUMENT);
@@ -323,12 +323,12 @@ public final class PackumentService {
         return mine;
     }
 
-    private CachedPackument answeredWithACopyPastMaxAge(CompletableFuture<PackumentLookup> fetch) {
+    /** The copy a fetch has already answered with, or null when it has not (or answered otherwise). */
+    private static CachedPackument answeredCopy(CompletableFuture<PackumentLookup> fetch) {
         if (!fetch.isDone() || fetch.isCompletedExceptionally()) {
             return null;
         }
-        return fetch.join() instanceof PackumentLookup.Found found && !isFresh(found.packument())
-                ? found.packument() : null;
+        return fetch.join() instanceof PackumentLookup.Found found ? found.packument() : null;
     }
 
     /** A fetch outside {@link #inFlight}, for a request that must not join the one registered there. */
