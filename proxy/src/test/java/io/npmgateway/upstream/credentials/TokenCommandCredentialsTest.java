@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,10 +124,23 @@ class TokenCommandCredentialsTest {
         assertThat(credentials.authorization()).hasValue("Bearer " + SECOND);
         assertThat(scheduler.pending()).as("one renewal planned").hasSize(1);
     }
-    @Test
-    void aRefusedTokenIsRenewedAtOnceAndConcurrentRefusalsShareTheRenewal() throws Exception {
+
+    /** Starts the credentials and runs the first command, which gives {@link #FIRST}. */
+    private void startedWithTheFirstToken() throws Exception {
         credentials.start();
         scheduler.runDue();
+    }
+
+    /** Tells the credentials the upstream refused {@code token}, and runs the renewal that may start. */
+    private CompletableFuture<Boolean> refusedThenRenewed(String token) {
+        var renewed = credentials.renewAfterRefusal("Bearer " + token);
+        scheduler.runDue();
+        return renewed;
+    }
+
+    @Test
+    void aRefusedTokenIsRenewedAtOnceAndConcurrentRefusalsShareTheRenewal() throws Exception {
+        startedWithTheFirstToken();
         Files.writeString(dir.resolve("token"), SECOND);
 
         var first = credentials.renewAfterRefusal("Bearer " + FIRST);
@@ -145,12 +159,9 @@ class TokenCommandCredentialsTest {
 
     @Test
     void aRefusedTokenIsNotRenewedAgainWithinThirtySecondsOfTheLastRefusalRenewal() throws Exception {
-        credentials.start();
-        scheduler.runDue();
+        startedWithTheFirstToken();
         Files.writeString(dir.resolve("token"), SECOND);
-        var renewed = credentials.renewAfterRefusal("Bearer " + FIRST);
-        scheduler.runDue();
-        assertThat(renewed).isCompletedWithValue(true);
+        assertThat(refusedThenRenewed(FIRST)).isCompletedWithValue(true);
 
         clock.advance(Duration.ofSeconds(29));
         assertThat(credentials.renewAfterRefusal("Bearer " + SECOND)).isCompletedWithValue(false);
@@ -158,25 +169,18 @@ class TokenCommandCredentialsTest {
 
         clock.advance(Duration.ofSeconds(1));
         Files.writeString(dir.resolve("token"), FIRST);
-        var again = credentials.renewAfterRefusal("Bearer " + SECOND);
-        scheduler.runDue();
-        assertThat(again).isCompletedWithValue(true);
+        assertThat(refusedThenRenewed(SECOND)).isCompletedWithValue(true);
         assertThat(credentials.authorization()).hasValue("Bearer " + FIRST);
     }
 
     @Test
     void aRenewalThatBringsTheSameTokenOrFailsDoesNotSendTheRequestAgain() throws Exception {
-        credentials.start();
-        scheduler.runDue();
-        var same = credentials.renewAfterRefusal("Bearer " + FIRST);
-        scheduler.runDue();
-        assertThat(same).isCompletedWithValue(false);
+        startedWithTheFirstToken();
+        assertThat(refusedThenRenewed(FIRST)).isCompletedWithValue(false);
 
         clock.advance(Duration.ofSeconds(30));
         Files.writeString(dir.resolve("status"), "1");
-        var failed = credentials.renewAfterRefusal("Bearer " + FIRST);
-        scheduler.runDue();
-        assertThat(failed).isCompletedWithValue(false);
+        assertThat(refusedThenRenewed(FIRST)).isCompletedWithValue(false);
         assertThat(credentials.authorization()).as("kept").hasValue("Bearer " + FIRST);
     }
 }
